@@ -1,0 +1,46 @@
+"""Where the project's files are, in a checkout and in an installed package."""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+#: The repository root when running from a checkout (editable install).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+LAB_IDS = (
+    "lab1-templates",
+    "lab2-thresholds",
+    "lab3-base-rates",
+    "lab4-consent",
+    "lab5-differentials",
+)
+
+
+def data_dir() -> Path:
+    """Return the folder holding the committed data sets.
+
+    A wheel installs ``data/`` as ``biometrics_lab/_data``; an editable install
+    cannot map that folder, so a checkout's ``data/`` is used instead.
+    """
+    try:
+        installed = Path(str(importlib.resources.files("biometrics_lab._data")))
+        if (installed / "MANIFEST").is_file():
+            return installed
+    except ModuleNotFoundError:
+        pass
+    return REPO_ROOT / "data"
+
+
+def checkout_root() -> Path:
+    """Return the repository root, or fail with a message if not in a checkout.
+
+    Authoring and grading (``release``, ``grade``) need ``solutions/`` and
+    ``grading/``, which only a checkout of the course has.
+    """
+    if not (REPO_ROOT / "grading" / "nbgrader_config.py").is_file():
+        raise FileNotFoundError(
+            f"{REPO_ROOT} is not a checkout of biometrics-lab (no grading/nbgrader_config.py); "
+            "run this command from a clone of the course repository."
+        )
+    return REPO_ROOT

@@ -1,0 +1,79 @@
+"""Command line: ``biometrics-lab lab | release | data``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ._paths import LAB_IDS, REPO_ROOT
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    """Open JupyterLab on the released labs."""
+    root = Path(args.directory) if args.directory else REPO_ROOT / "labs"
+    if not root.is_dir():
+        print(f"error: no labs folder at {root}; pass the folder that holds the labs", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
+    if args.no_browser:
+        command.append("--no-browser")
+    if args.port:
+        command.append(f"--port={args.port}")
+    # nbgrader's Validate button reads nbgrader_config.py from the server's
+    # working directory: start the server in the labs folder so that no
+    # instructor configuration (solutions paths, gradebook) is picked up.
+    return subprocess.call(command, cwd=root)
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    """Regenerate labs/ from solutions/."""
+    from .course import release
+
+    for path in release(args.labs or None):
+        print(f"released {path.relative_to(REPO_ROOT)}")
+    return 0
+
+
+def _cmd_data(args: argparse.Namespace) -> int:
+    """Rebuild the committed data sets and their MANIFEST."""
+    from .datasets import build_all
+
+    out = Path(args.out) if args.out else REPO_ROOT / "data"
+    for path in build_all(out):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``biometrics-lab``."""
+    parser = argparse.ArgumentParser(prog="biometrics-lab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    lab = commands.add_parser("lab", help="open JupyterLab on the labs")
+    lab.add_argument("directory", nargs="?", help="folder of labs (default: labs/ of this checkout)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    lab.add_argument("--port", type=int, help="port for the server (default: Jupyter's)")
+    lab.set_defaults(func=_cmd_lab)
+
+    release = commands.add_parser("release", help="regenerate labs/ from solutions/ with nbgrader")
+    release.add_argument("labs", nargs="*",
+                         help=f"lab ids (default: all); one of {', '.join(LAB_IDS)}")
+    release.set_defaults(func=_cmd_release)
+
+    data = commands.add_parser("data", help="rebuild the synthetic data sets under data/")
+    data.add_argument("--out", help="output folder (default: data/ of this checkout)")
+    data.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return its exit status."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
