@@ -1,4 +1,4 @@
-"""Command line: ``biometrics-lab lab | release | data``."""
+"""Command line: ``biometrics-lab lab | release | data | nbgrader``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         command.append("--no-browser")
     if args.port:
         command.append(f"--port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers and CI machines often run as root, where Jupyter refuses to start.
+        command.append("--allow-root")
     # nbgrader's Validate button reads nbgrader_config.py from the server's
     # working directory: start the server in the labs folder so that no
     # instructor configuration (solutions paths, gradebook) is picked up.
@@ -32,7 +35,12 @@ def _cmd_release(args: argparse.Namespace) -> int:
     """Regenerate labs/ from solutions/."""
     from .course import release
 
-    for path in release(args.labs or None):
+    try:
+        released = release(args.labs or None)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in released:
         print(f"released {path.relative_to(REPO_ROOT)}")
     return 0
 
@@ -45,6 +53,17 @@ def _cmd_data(args: argparse.Namespace) -> int:
     for path in build_all(out):
         print(f"wrote {path}")
     return 0
+
+
+def _cmd_nbgrader(args: argparse.Namespace) -> int:
+    """Run an nbgrader command with the course's configuration."""
+    from .course import config_path
+
+    nbgrader = Path(sys.executable).with_name("nbgrader")
+    command = [str(nbgrader), *args.arguments, f"--NbGrader.config_file={config_path()}"]
+    # nbgrader shells out to alembic by PATH: the venv's bin must come first.
+    env = dict(os.environ, PATH=f"{nbgrader.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="rebuild the synthetic data sets under data/")
     data.add_argument("--out", help="output folder (default: data/ of this checkout)")
     data.set_defaults(func=_cmd_data)
+
+    nbgrader = commands.add_parser(
+        "nbgrader",
+        help="run an nbgrader command with the course configuration (e.g. `nbgrader autograde lab1-templates`)",
+    )
+    nbgrader.add_argument("arguments", nargs=argparse.REMAINDER, help="nbgrader's own arguments")
+    nbgrader.set_defaults(func=_cmd_nbgrader)
     return parser
 
 

@@ -34,7 +34,7 @@ def load_config(course_root: Path | None = None, db_url: str | None = None) -> C
         steps. Defaults to the checkout's root.
     db_url : str, optional
         Gradebook URL (``sqlite:///...`` or ``postgresql://...``). Defaults to
-        an SQLite file under ``<course_root>/.nbgrader/``.
+        ``<course_root>/gradebook.db`` (SQLite).
 
     Returns
     -------
@@ -47,9 +47,7 @@ def load_config(course_root: Path | None = None, db_url: str | None = None) -> C
     if db_url is not None:
         env["BIOMETRICS_LAB_DB_URL"] = db_url
     with _environ(env):
-        config = PyFileConfigLoader(path.name, str(path.parent)).load_config()
-    Path(config.CourseDirectory.root, ".nbgrader").mkdir(parents=True, exist_ok=True)
-    return config
+        return PyFileConfigLoader(path.name, str(path.parent)).load_config()
 
 
 def available_labs(repo_root: Path | None = None) -> list[str]:

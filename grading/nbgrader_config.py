@@ -19,10 +19,8 @@ c.CourseDirectory.course_id = "biometrics-lab"
 c.CourseDirectory.root = str(_root)
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "labs"
-# Working state (gradebook, submissions) stays out of the committed tree.
-c.CourseDirectory.db_url = os.environ.get(
-    "BIOMETRICS_LAB_DB_URL", f"sqlite:///{_root / '.nbgrader' / 'gradebook.db'}"
-)
+# The gradebook (nbgrader's default place, ignored by git) or a server by URL.
+c.CourseDirectory.db_url = os.environ.get("BIOMETRICS_LAB_DB_URL", f"sqlite:///{_root / 'gradebook.db'}")
 
 # Lab notebooks run in well under a minute; a cell that runs longer is stuck.
 c.ExecutePreprocessor.timeout = 120

@@ -1,0 +1,81 @@
+"""Does the ``biometrics-lab`` command do what the README promises?"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from biometrics_lab import cli
+
+CLI = Path(sys.executable).with_name("biometrics-lab")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_help_lists_every_command():
+    """Does --help name each subcommand the README uses?"""
+    out = subprocess.run([CLI, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("lab", "release", "data", "nbgrader"):
+        assert command in out
+
+
+def test_release_of_an_unknown_lab_fails_with_a_message(capsys):
+    """Is a typo in a lab id an error that names the problem, not a traceback?"""
+    assert cli.main(["release", "lab9-nonsense"]) == 2
+    assert "lab9-nonsense" in capsys.readouterr().err
+
+
+def test_lab_refuses_a_missing_folder(tmp_path, capsys):
+    """Does `lab` say which folder is missing instead of starting an empty server?"""
+    assert cli.main(["lab", str(tmp_path / "absent"), "--no-browser"]) == 2
+    assert "absent" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_lab_serves_the_labs_folder(tmp_path):
+    """Does `biometrics-lab lab` start a JupyterLab server rooted at labs/ (what `make lab` runs)?"""
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "ws"))
+    server = subprocess.Popen(
+        [CLI, "lab", "--no-browser", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        version = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=2) as response:
+                    version = json.load(response)["version"]
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.5)
+        assert version, f"JupyterLab did not answer on port {port}: {server.stdout.read() if server.poll() is not None else ''}"
+        runtime = list((tmp_path / "runtime").glob("jpserver-*.json"))
+        assert runtime, "server wrote no runtime file"
+        info = json.loads(runtime[0].read_text())
+        assert Path(info["root_dir"]).resolve() == (cli.REPO_ROOT / "labs").resolve()
+    finally:
+        # Jupyter asks for confirmation on the first SIGINT; a second one stops it.
+        for _ in range(2):
+            if server.poll() is None:
+                server.send_signal(signal.SIGINT)
+                time.sleep(0.5)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
