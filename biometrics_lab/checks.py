@@ -50,12 +50,15 @@ def close(actual: Any, expected: Any, *, atol: float = 1e-8, rtol: float = 1e-5)
     """Return whether two numbers or arrays agree within tolerances.
 
     The rule is numpy's ``|actual - expected| <= atol + rtol * |expected|``,
-    elementwise; shapes must be equal; NaN never agrees.
+    elementwise; shapes must be equal; NaN never agrees; strings are not
+    numbers (numpy would parse ``"0.3"``).
     """
+    if isinstance(actual, (str, bytes)) or isinstance(expected, (str, bytes)):
+        return False
     try:
         actual_arr = np.asarray(_plain(actual), dtype=float)
         expected_arr = np.asarray(_plain(expected), dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     if actual_arr.shape != expected_arr.shape:
         return False
