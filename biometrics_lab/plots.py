@@ -301,7 +301,7 @@ def score_histograms(genuine, impostor, *, threshold=None, bins=50, ax=None, den
                    linewidth=2, label=f"threshold = {threshold:.3g} (match if score \u2265 threshold)")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("density (fraction of scores per unit score)" if density else "number of comparisons")
-    ax.legend(loc="best", frameon=False)
+    ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none")
     return ax
 
 
