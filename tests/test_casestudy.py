@@ -197,3 +197,54 @@ def test_records_name_no_one_the_sources_do_not_name():
                  "Omer Laviv", "Shabtai Shoval", "Eylon Etshtein", "Michael Zinderman"):
         assert name not in text
     assert all(name in text for name in allowed)
+
+
+# ---------------------------------------------------------------- docs/case-study.md
+CASE_STUDY_DOC = REPO_ROOT / "docs" / "case-study.md"
+ANCHOR_TITLE = "Face Recognition Lets Palestinians Cross Israeli Checkposts Fast, But Raises Concerns"
+
+
+def test_case_study_doc_figures_match_the_data():
+    """Does every figure in the doc's table equal the value the labs load?"""
+    rows = re.findall(r"^\| `([^`]+)` \| ([0-9.]+) \|", CASE_STUDY_DOC.read_text(encoding="utf-8"), re.M)
+    assert len(rows) >= 15
+    for name, shown in rows:
+        value = casestudy.figure(name).value
+        assert float(shown) == pytest.approx(value, rel=5e-3), name
+
+
+def test_case_study_doc_keys_exist():
+    """Does every [key] the doc cites name a record?"""
+    text = CASE_STUDY_DOC.read_text(encoding="utf-8")
+    keys = {f.key for f in casestudy.facts()}
+    cited = set()
+    for group in re.findall(r"\[([A-Za-z0-9_,\s\-–]+)\]", text):
+        for part in group.split(","):
+            part = part.strip()
+            if "–" in part or part.isdigit():  # a range such as L2–L4; a law report year
+                continue
+            cited.add(part)
+    assert cited, "no [key] citations found"
+    assert cited <= keys, sorted(cited - keys)
+
+
+def test_docs_index_links_exist_or_are_announced():
+    """Does docs/README.md link only to files that exist (or that the team announced)?"""
+    announced = {"instructor/lab1-templates.md", "../data/DATASHEET.md"}
+    text = (REPO_ROOT / "docs" / "README.md").read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
+        if target in announced:
+            continue
+        assert (REPO_ROOT / "docs" / target).exists(), target
+
+
+@pytest.mark.skipif(not SEED_ARTICLE.is_file(),
+                    reason=f"seed article not reachable at {SEED_ARTICLE} (reference material, not shipped)")
+def test_case_study_doc_copies_no_eight_words_from_the_seed_article():
+    words = _words(SEED_ARTICLE.read_text(encoding="utf-8"))
+    grams = {tuple(words[i:i + 8]) for i in range(len(words) - 7)}
+    # The citation of the anchor article (its title and URL slug) is not a copied sentence.
+    text = re.sub(r"<?https?://\S+", "", CASE_STUDY_DOC.read_text(encoding="utf-8"))
+    t = _words(text.replace(ANCHOR_TITLE, ""))
+    copied = [" ".join(t[i:i + 8]) for i in range(len(t) - 7) if tuple(t[i:i + 8]) in grams]
+    assert not copied, copied
