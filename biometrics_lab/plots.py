@@ -1,4 +1,4 @@
-"""Figures for the labs: face grids, score histograms, image pairs.
+"""Figures for the labs: face grids, score histograms, image pairs, DET curves, icon arrays.
 
 Every function draws into an ``ax`` (or ``fig``) it is given, or makes a new
 figure, and returns what it drew on. Nothing here calls ``plt.show`` or touches
@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from scipy.stats import norm
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure, SubFigure
 
@@ -26,6 +27,8 @@ __all__ = [
     "face_grid",
     "score_histograms",
     "image_pair",
+    "det_curve",
+    "icon_array",
 ]
 
 # Okabe, M. & Ito, K. (2008), "Color Universal Design": eight colours that stay
@@ -78,6 +81,21 @@ LINESTYLES: dict[str, str | tuple] = {
 }
 
 DEFAULT_SCORE_LABEL = "comparison score (cosine similarity)"
+
+# Series drawn without a role take colours and line styles in this order, so
+# that overlaid curves differ in grey too.
+_CYCLE_COLOURS = ("blue", "vermillion", "bluish green", "reddish purple", "orange", "sky blue", "black")
+_CYCLE_STYLES = ("-", "--", "-.", ":")
+_CYCLE_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+# Error-rate names by what is counted (ISO/IEC 2382-37): comparisons (1:1
+# scores), decisions of a whole system, and 1:N identification searches.
+_RATE_NAMES = {
+    "comparison": ("false match rate, FMR", "false non-match rate, FNMR"),
+    "decision": ("false accept rate, FAR", "false reject rate, FRR"),
+    "identification": ("false positive identification rate, FPIR", "false negative identification rate, FNIR"),
+}
+_DET_TICKS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99)
 
 
 # --------------------------------------------------------------------------- checks
@@ -356,3 +374,199 @@ def image_pair(left, right, *, titles=("capture", "reconstruction from template"
         axis.set_title(str(title))
         axis.set_axis_off()
     return fig
+
+
+def _percent(p):
+    """Format a probability as a percentage with just enough digits: 0.001%, 5%."""
+    pct = 100 * p
+    return f"{pct:.{max(0, -int(np.floor(np.log10(pct))))}f}%" if pct < 1 else f"{pct:g}%"
+
+
+def _check_rate(values, name):
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a 1-D array of rates in [0, 1]; got {type(values).__name__}.") from exc
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of rates in [0, 1]; got shape {arr.shape}.")
+    if not np.all(np.isfinite(arr)) or arr.min() < 0 or arr.max() > 1:
+        raise ValueError(f"{name} must hold rates between 0 and 1 (fractions, not percentages).")
+    return arr
+
+
+def det_curve(fmr, fnmr, *, label=None, role=None, kind="comparison", limits=(1e-5, 0.5),
+              points=None, ax=None):
+    """Plot a detection error trade-off (DET) curve on normal-deviate axes.
+
+    Both axes use the probit scale (``scipy.stats.norm.ppf``), on which two
+    Gaussian score distributions give a straight line; tick labels are
+    percentages. Call again with the same ``ax`` to overlay curves, e.g. one
+    per group: each new curve gets its own colour and line style.
+
+    The function plots rates it is given; it does not compute them from
+    scores (that is a lab's exercise).
+
+    Parameters
+    ----------
+    fmr : array-like of shape (n_thresholds,)
+        False-positive rates (fractions in [0, 1]), one per threshold.
+    fnmr : array-like of shape (n_thresholds,)
+        False-negative rates at the same thresholds.
+    label : str, optional
+        Legend entry for the curve.
+    role : str, optional
+        A :data:`PALETTE` role (e.g. ``"group A"``) giving the curve its colour
+        and line style. Default: the next colour and style in turn.
+    kind : {"comparison", "decision", "identification"}, default="comparison"
+        Which rates are plotted, which names the axes: FMR/FNMR for 1:1
+        comparisons, FAR/FRR for system decisions, FPIR/FNIR for 1:N searches.
+    limits : tuple of two float, default=(1e-5, 0.5)
+        Range of both axes, as fractions strictly between 0 and 1.
+    points : dict of str to (float, float), optional
+        Operating points to mark, ``{label: (fmr, fnmr)}``.
+    ax : matplotlib Axes, optional
+        Axes to draw into. Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn into.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> t = np.linspace(-3, 6, 50)
+    >>> ax = det_curve(norm.sf(t), norm.cdf(t - 3), label="d' = 3")
+    >>> ax.get_xlabel()
+    'false match rate, FMR (%, normal-deviate scale)'
+    """
+    x = _check_rate(fmr, "fmr")
+    y = _check_rate(fnmr, "fnmr")
+    if x.shape != y.shape:
+        raise ValueError(f"fmr and fnmr must have the same length; got {x.size} and {y.size}.")
+    if kind not in _RATE_NAMES:
+        raise ValueError(f"kind must be one of {sorted(_RATE_NAMES)}; got {kind!r}.")
+    try:
+        lo, hi = (float(v) for v in limits)
+    except (TypeError, ValueError):
+        raise ValueError(f"limits must be two fractions (low, high); got {limits!r}.") from None
+    if not 0 < lo < hi < 1:
+        raise ValueError(f"limits must satisfy 0 < low < high < 1; got {limits!r}.")
+    if role is not None and role not in PALETTE:
+        raise ValueError(f"role must be one of the PALETTE keys {sorted(PALETTE)} or None; got {role!r}.")
+    _check_ax(ax)
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.8, 4.8))
+    n_curves = sum(1 for line in ax.get_lines() if line.get_gid() == "det")
+    if role is not None:
+        colour, style = PALETTE[role], LINESTYLES.get(role, "-")
+    else:
+        colour = PALETTE[_CYCLE_COLOURS[n_curves % len(_CYCLE_COLOURS)]]
+        style = _CYCLE_STYLES[n_curves % len(_CYCLE_STYLES)]
+    # Rates of exactly 0 or 1 lie at infinity on a probit axis: clip them just
+    # outside the visible range so the curve runs off the edge instead of vanishing.
+    eps = min(lo, 1 - hi) / 10
+    ax.plot(norm.ppf(np.clip(x, eps, 1 - eps)), norm.ppf(np.clip(y, eps, 1 - eps)), color=colour,
+            linestyle=style, linewidth=2, label=label, gid="det")
+    for i, (name, (px, py)) in enumerate((points or {}).items()):
+        ax.plot(norm.ppf(np.clip(px, eps, 1 - eps)), norm.ppf(np.clip(py, eps, 1 - eps)),
+                marker=_CYCLE_MARKERS[i % len(_CYCLE_MARKERS)], linestyle="none", markersize=8,
+                color=PALETTE["black"], markerfacecolor="white", label=name)
+
+    ticks = [t for t in _DET_TICKS if lo <= t <= hi]
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_ticks(norm.ppf(ticks), labels=[_percent(t) for t in ticks])
+    if len(ticks) > 7:  # the low decades crowd together on a probit axis
+        ax.tick_params(axis="x", labelrotation=45)
+        for tick_label in ax.get_xticklabels():
+            tick_label.set_horizontalalignment("right")
+    ax.set_xlim(norm.ppf(lo), norm.ppf(hi))
+    ax.set_ylim(norm.ppf(lo), norm.ppf(hi))
+    ax.set_aspect("equal")
+    ax.grid(True, color=PALETTE["grey"], linewidth=0.5, alpha=0.6)
+    x_name, y_name = _RATE_NAMES[kind]
+    ax.set_xlabel(f"{x_name} (%, normal-deviate scale)")
+    ax.set_ylabel(f"{y_name} (%, normal-deviate scale)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", frameon=True, framealpha=0.9, edgecolor="none")
+    return ax
+
+
+def icon_array(counts, *, ncols=None, unit="person", title=None, ax=None, max_icons=20000):
+    """Show counts as an array of icons, one icon per unit.
+
+    Each category gets a colour and a distinct marker shape, so it reads
+    without colour, and a legend entry with its count. Icons fill rows from
+    the top left, category after category.
+
+    Parameters
+    ----------
+    counts : dict of str to int
+        Number of icons per category, in the order to draw them, e.g.
+        ``{"true alarm": 1, "false alarm": 36, "no alarm": 963}``. A category
+        named after a :data:`PALETTE` role (``"genuine"``, ``"group A"``,
+        ``"accept"``, ...) gets that role's colour.
+    ncols : int, optional
+        Icons per row. Default: about the square root of the total, times 1.5.
+    unit : str, default="person"
+        What one icon stands for, stated in the legend title.
+    title : str, optional
+        Axes title.
+    ax : matplotlib Axes, optional
+        Axes to draw into. Default: a new figure.
+    max_icons : int, default=20000
+        Refuse larger totals (too slow to draw, too small to see); scale the
+        counts down, e.g. to "per 10,000 crossings", instead.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn into.
+
+    Examples
+    --------
+    >>> ax = icon_array({"false alarm": 4, "no alarm": 96}, ncols=10)
+    >>> ax.get_legend().get_title().get_text()
+    'each icon is one person'
+    """
+    if not isinstance(counts, dict) or not counts:
+        raise ValueError(f"counts must be a non-empty dict of category -> count; got {type(counts).__name__}.")
+    for name, n in counts.items():
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 0:
+            raise ValueError(f"counts[{name!r}] must be a non-negative integer; got {n!r}.")
+    total = sum(int(n) for n in counts.values())
+    if total == 0:
+        raise ValueError("counts sum to zero; there is nothing to draw.")
+    if total > max_icons:
+        raise ValueError(f"counts sum to {total:,} icons, more than max_icons={max_icons:,}; "
+                         "scale the counts down (e.g. per 10,000) or raise max_icons.")
+    if ncols is None:
+        ncols = int(np.ceil(1.5 * np.sqrt(total)))
+    elif isinstance(ncols, bool) or not isinstance(ncols, Integral) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer or None; got {ncols!r}.")
+    if not isinstance(unit, str) or not unit.strip():
+        raise ValueError(f"unit must be a non-empty string; got {unit!r}.")
+    _check_ax(ax)
+
+    ncols = min(int(ncols), total)
+    nrows = -(-total // ncols)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(0.25 * ncols + 1, 12), min(0.25 * nrows + 1, 10)))
+    size = max(4.0, min(80.0, 4000.0 / max(ncols, nrows)))
+    start = 0
+    for i, (name, n) in enumerate(counts.items()):
+        idx = np.arange(start, start + int(n))
+        start += int(n)
+        colour = PALETTE.get(name, PALETTE[_CYCLE_COLOURS[i % len(_CYCLE_COLOURS)]])
+        ax.scatter(idx % ncols, -(idx // ncols), s=size, color=colour, edgecolors=PALETTE["black"],
+                   linewidths=0.3, marker=_CYCLE_MARKERS[i % len(_CYCLE_MARKERS)], label=f"{name}: {n:,}")
+    ax.set_xlim(-1, ncols)
+    ax.set_ylim(-nrows, 1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(str(title))
+    ax.legend(title=f"each icon is one {unit}", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return ax

@@ -169,3 +169,104 @@ def test_image_pair_returns_figure_with_titles_and_shared_scale():
 def test_image_pair_rejects_bad_input(left, right, kwargs, match):
     with pytest.raises(ValueError, match=match):
         plots.image_pair(left, right, **kwargs)
+
+
+# ---------------------------------------------------------------- det_curve
+@pytest.fixture
+def rates():
+    from scipy.stats import norm
+
+    t = np.linspace(-4, 8, 100)
+    return norm.sf(t), norm.cdf(t - 3)
+
+
+def test_det_curve_uses_probit_axes_with_percent_ticks(rates):
+    from scipy.stats import norm
+
+    ax = plots.det_curve(*rates, label="d' = 3")
+    assert isinstance(ax, Axes)
+    assert "FMR" in ax.get_xlabel() and "normal-deviate" in ax.get_xlabel()
+    assert "FNMR" in ax.get_ylabel()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    positions = list(ax.get_xticks())
+    assert "1%" in labels
+    assert positions[labels.index("1%")] == pytest.approx(norm.ppf(0.01))
+    assert ax.get_xlim() == pytest.approx((norm.ppf(1e-5), norm.ppf(0.5)))
+    # equal-variance Gaussian scores give a straight line of slope -1 on these axes
+    x, y = ax.get_lines()[0].get_data()
+    inside = (x > norm.ppf(1e-4)) & (y > norm.ppf(1e-4))
+    assert np.allclose(x[inside] + y[inside], -3)
+    assert ax.get_legend() is not None
+
+
+def test_det_curve_overlays_distinct_curves(rates):
+    ax = plots.det_curve(*rates, label="group A", role="group A")
+    plots.det_curve(rates[0], rates[1] ** 2, label="group B", role="group B", ax=ax)
+    first, second = ax.get_lines()[:2]
+    assert to_hex(first.get_color()) == plots.PALETTE["group A"].lower()
+    assert first.get_linestyle() != second.get_linestyle()
+    # without roles, curves still differ in colour and style
+    ax2 = plots.det_curve(*rates)
+    plots.det_curve(*rates, ax=ax2)
+    a, b = ax2.get_lines()[:2]
+    assert a.get_color() != b.get_color() and a.get_linestyle() != b.get_linestyle()
+
+
+def test_det_curve_names_rates_by_kind(rates):
+    assert "FPIR" in plots.det_curve(*rates, kind="identification").get_xlabel()
+    assert "FRR" in plots.det_curve(*rates, kind="decision").get_ylabel()
+
+
+def test_det_curve_keeps_rates_of_zero_finite():
+    ax = plots.det_curve([1.0, 0.1, 0.0], [0.0, 0.1, 1.0])
+    x, y = ax.get_lines()[0].get_data()
+    assert np.all(np.isfinite(x)) and np.all(np.isfinite(y))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"fmr": [0.1, 50.0]}, "fmr must hold rates between 0 and 1"),
+    ({"fnmr": [[0.1]]}, "fnmr must be a non-empty 1-D"),
+    ({"fnmr": [0.1, 0.2, 0.3]}, "same length"),
+    ({"kind": "verification"}, "kind must be one of"),
+    ({"limits": (0.0, 0.5)}, "limits must satisfy"),
+    ({"role": "group C"}, "role must be one of the PALETTE keys"),
+])
+def test_det_curve_rejects_bad_input(kwargs, match):
+    args = {"fmr": [0.1, 0.01], "fnmr": [0.01, 0.1], **kwargs}
+    with pytest.raises(ValueError, match=match):
+        plots.det_curve(args.pop("fmr"), args.pop("fnmr"), **args)
+
+
+# ---------------------------------------------------------------- icon_array
+def test_icon_array_draws_one_icon_per_unit_with_distinct_shapes():
+    counts = {"true alarm": 1, "false alarm": 36, "no alarm": 963}
+    ax = plots.icon_array(counts, title="1,000 searches")
+    sizes = [len(c.get_offsets()) for c in ax.collections]
+    assert sizes == [1, 36, 963]
+    shapes = {tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in ax.collections}
+    assert len(shapes) == 3
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "each icon is one person"
+    assert [t.get_text() for t in legend.get_texts()] == ["true alarm: 1", "false alarm: 36", "no alarm: 963"]
+    assert ax.get_title() == "1,000 searches"
+
+
+def test_icon_array_uses_palette_roles():
+    ax = plots.icon_array({"group A": 3, "group B": 2})
+    colours = [to_hex(c.get_facecolor()[0]) for c in ax.collections]
+    assert colours == [plots.PALETTE["group A"].lower(), plots.PALETTE["group B"].lower()]
+
+
+@pytest.mark.parametrize("counts, kwargs, match", [
+    ({}, {}, "counts must be a non-empty dict"),
+    ([1, 2], {}, "counts must be a non-empty dict"),
+    ({"a": -1}, {}, r"counts\['a'\] must be a non-negative integer"),
+    ({"a": 1.5}, {}, r"counts\['a'\] must be a non-negative integer"),
+    ({"a": 0}, {}, "counts sum to zero"),
+    ({"a": 30000}, {}, "more than max_icons"),
+    ({"a": 3}, {"ncols": 0}, "ncols must be a positive integer"),
+    ({"a": 3}, {"unit": ""}, "unit must be a non-empty string"),
+])
+def test_icon_array_rejects_bad_input(counts, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plots.icon_array(counts, **kwargs)
