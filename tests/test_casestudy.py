@@ -105,6 +105,13 @@ def test_figures_are_numbers_with_units():
             assert f.unit, f.key
 
 
+def test_every_figure_kind_record_is_a_named_figure():
+    """Can a lab iterate facts("figure") and always get a number?"""
+    for f in casestudy.facts("figure"):
+        assert casestudy.figure(f.key) is f
+        assert f.value is not None
+
+
 def test_fraction_figures_are_between_0_and_1():
     for f in casestudy.facts("figure"):
         if f.unit == "fraction":
