@@ -1,0 +1,178 @@
+"""Does nbgrader grade each lab as intended: full marks for the solution, zero untouched, points lost for wrong answers?
+
+Every score comes from nbgrader itself (``NbGraderAPI.autograde`` in a
+scratch course, read back from its gradebook; see ``nbgrader_harness``).
+Parametrised over ``biometrics_lab.course.available_labs()`` plus the
+harness's fixture lab. All students of a lab share one session-wide course
+and gradebook, and each submission is autograded once per session.
+
+Wrong answers come from ``tests/wrong_answers/<lab with - as _>.py``: a list
+``WRONG_ANSWERS`` of dicts with ``name``, ``grade_id`` (the solution cell
+whose whole source is replaced), ``source``, ``loses`` (autograder test cells
+that must lose points) and ``why``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nbgrader_harness import (
+    ScratchCourse, autograded_test_ids, course_specs, fixture_spec, grade_id, is_autograded_test,
+    load_release, load_solution, load_wrong_answers, replace_solution, solution_ids, solved_release,
+)
+
+SPECS = [fixture_spec()] + course_specs()
+IDS = [spec.lab for spec in SPECS]
+WRONG = [(spec, answer) for spec in SPECS for answer in load_wrong_answers(spec)]
+WRONG_IDS = [f"{spec.lab}:{answer.get('name')}" for spec, answer in WRONG]
+REQUIRED_KEYS = {"name", "grade_id", "source", "loses", "why"}
+
+
+def _solution_report(course, spec):
+    release = load_release(spec.lab, spec.labs)
+    return course.grade(spec.lab, "solution", solved_release(release, load_solution(spec.lab, spec.solutions)))
+
+
+def _untouched_report(course, spec):
+    return course.grade(spec.lab, "untouched", load_release(spec.lab, spec.labs))
+
+
+def _student_id(answer) -> str:
+    return "wrong-" + re.sub(r"[^a-z0-9]+", "-", answer["name"].lower()).strip("-")
+
+
+# --------------------------------------------------------------------------- (a) solution
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_solution_autogrades_to_full_marks(spec, scratch_course):
+    """Does the solution, typed into the release by a student, get full marks on every autograded cell?"""
+    report = _solution_report(scratch_course(spec), spec)
+    assert report.success and not report.problems, report.describe()
+    assert sorted(report.scores) == sorted(autograded_test_ids(load_solution(spec.lab, spec.solutions)))
+    assert not report.lost, f"solution loses points on {sorted(report.lost)}\n{report.cell_errors()}"
+    assert report.total == report.max_total > 0
+
+
+# --------------------------------------------------------------------------- (b) untouched release
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_untouched_release_autogrades_to_zero(spec, scratch_course):
+    """Does the release, submitted unchanged, autograde without failure, timeout or dead kernel, and score 0?"""
+    report = _untouched_report(scratch_course(spec), spec)
+    assert report.success and not report.problems, report.describe()
+    assert report.scores and report.total == 0, report.describe()
+    # nbgrader scores an unchanged manual answer 0 by its checksum.
+    assert all(score == 0 for score, _ in report.manual.values()), report.manual
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_untouched_release_runs_every_other_cell(spec, scratch_course):
+    """Do the cells between questions (setup, figures, widgets) run when no question is answered?
+
+    DESIGN.md: "a cell after a question must still work when run on its own".
+    nbgrader runs every cell in order and keeps going after errors, so only
+    answer cells (stubs) and test cells may raise in an untouched release.
+    """
+    course = scratch_course(spec)
+    report = _untouched_report(course, spec)
+    allowed = set(solution_ids(report.notebook)) | set(autograded_test_ids(report.notebook))
+    errors = {cell: error for cell, error in report.cell_errors().items() if cell not in allowed}
+    assert not errors, f"cells that fail before any answer is written: {errors}"
+
+
+# --------------------------------------------------------------------------- (f) wrong answers
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_wrong_answer_table_is_well_formed(spec):
+    """Does every wrong answer name a solution cell, the test cells it loses, and why?"""
+    source = load_solution(spec.lab, spec.solutions)
+    solutions, tests = set(solution_ids(source)), set(autograded_test_ids(source))
+    answers = load_wrong_answers(spec)
+    names = [answer.get("name") for answer in answers]
+    assert len(set(names)) == len(names), f"wrong-answer names repeat: {names}"
+    for answer in answers:
+        assert set(answer) == REQUIRED_KEYS, f"{answer.get('name')}: keys {sorted(answer)} != {sorted(REQUIRED_KEYS)}"
+        assert answer["grade_id"] in solutions, f"{answer['name']}: {answer['grade_id']!r} is not a solution cell"
+        assert answer["loses"] and set(answer["loses"]) <= tests, (
+            f"{answer['name']}: loses {answer['loses']} must be autograded test cells of {sorted(tests)}")
+        assert answer["why"].strip() and answer["source"].strip()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_every_autograded_task_has_a_wrong_answer(spec):
+    """Is every autograded test cell shown to catch at least one plausible wrong answer?"""
+    tests = autograded_test_ids(load_solution(spec.lab, spec.solutions))
+    caught = {cell for answer in load_wrong_answers(spec) for cell in answer["loses"]}
+    missing = [cell for cell in tests if cell not in caught]
+    assert not missing, (f"no wrong answer in {spec.wrong_answers} loses points on {missing}; "
+                         "add one per autograded task")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec,answer", WRONG, ids=WRONG_IDS)
+def test_wrong_answer_loses_points(spec, answer, scratch_course):
+    """Does the wrong answer lose points on (at least) the cells it names, while earlier cells keep theirs?
+
+    nbgrader runs cells in order, so a wrong answer cannot affect a test
+    above its own cell: those must keep full marks. Later cells not named in
+    ``loses`` may lose points too (an error can propagate), and the run must
+    finish without timeout or dead kernel.
+    """
+    course = scratch_course(spec)
+    release = load_release(spec.lab, spec.labs)
+    submission = replace_solution(solved_release(release, load_solution(spec.lab, spec.solutions)),
+                                  answer["grade_id"], answer["source"])
+    report = course.grade(spec.lab, _student_id(answer), submission)
+    assert report.success and not report.problems, report.describe()
+    kept = sorted(set(answer["loses"]) - report.lost)
+    assert not kept, f"{answer['name']} keeps full marks on {kept} ({answer['why']})\n{report.scores}"
+    position = {grade_id(cell): index for index, cell in enumerate(release.cells)}
+    above = [cell for cell in report.scores if position[cell] < position[answer["grade_id"]]]
+    assert not report.lost & set(above), f"{answer['name']} changed scores above its cell: {report.scores}"
+
+
+# --------------------------------------------------------------------------- the harness itself
+
+
+@pytest.fixture(scope="module")
+def strict_course(tmp_path_factory):
+    """The fixture lab in a course whose cells time out after 3 s."""
+    spec = fixture_spec()
+    course = ScratchCourse(tmp_path_factory.mktemp("strict"), solutions=spec.solutions, timeout=3)
+    course.generate(spec.lab)
+    return course
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student,source,expected", [
+    ("loops-forever", "def square(x):\n    while True:\n        pass", "CellTimeoutError"),
+    ("kills-kernel", "import os\nos._exit(1)", "DeadKernelError|Kernel died"),
+], ids=["timeout", "dead-kernel"])
+def test_harness_reports_timeouts_and_dead_kernels(strict_course, student, source, expected):
+    """Would the harness notice a cell that never returns, or a kernel that dies?"""
+    spec = fixture_spec()
+    release = load_release(spec.lab, spec.labs)
+    submission = replace_solution(solved_release(release, load_solution(spec.lab, spec.solutions)), "l0-square", source)
+    report = strict_course.grade(spec.lab, student, submission)
+    assert any(re.search(expected, problem) for problem in report.problems), report.describe()
+
+
+def test_replace_solution_only_touches_a_copy_of_a_solution_cell():
+    """Can a wrong answer overwrite a test cell, or change the notebook it came from? Neither may happen."""
+    spec = fixture_spec()
+    nb = load_release(spec.lab, spec.labs)
+    test_cell = next(cell for cell in nb.cells if is_autograded_test(cell))
+    with pytest.raises(ValueError, match="not a solution cell"):
+        replace_solution(nb, grade_id(test_cell), "pass")
+    with pytest.raises(KeyError, match="no cell with grade_id"):
+        replace_solution(nb, "l0-missing", "pass")
+    replaced = replace_solution(nb, "l0-square", "def square(x):\n    return 0")
+    assert replaced.cells != nb.cells and "return 0" not in nb.cells[3].source, "the input notebook was modified"
