@@ -225,7 +225,7 @@ def test_case_study_doc_keys_exist():
     text = CASE_STUDY_DOC.read_text(encoding="utf-8")
     keys = {f.key for f in casestudy.facts()}
     cited = set()
-    for group in re.findall(r"\[([A-Za-z0-9_,\s\-–]+)\]", text):
+    for group in re.findall(r"\[([A-Za-z0-9_,\s\-–]+)\](?!\()", text):
         for part in group.split(","):
             part = part.strip()
             if "–" in part or part.isdigit():  # a range such as L2–L4; a law report year
