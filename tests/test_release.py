@@ -60,14 +60,14 @@ def test_leak_check_finds_a_planted_answer(tmp_path):
     spec = fixture_spec()
     source = _source(spec)
     secrets = secret_lines(source)
-    assert "return x * x" in secrets and "assert square(-3) == 9" in secrets
+    assert "return x * x" in secrets and "expect_equal(square(-3), 9)" in secrets
     # Lines shown to students in the source are not secret.
     assert "import math" not in secrets
     planted = nbformat.read(spec.release_path, as_version=4)
-    planted.cells[-1].source += "\nassert square(-3) == 9"
+    planted.cells[-1].source += "\nexpect_equal(square(-3), 9)"
     nbformat.write(planted, tmp_path / "leaky.ipynb")
     leaks = leaked_lines(secrets, text_lines(tmp_path))
-    assert [line for _, line in leaks] == ["assert square(-3) == 9"]
+    assert [line for _, line in leaks] == ["expect_equal(square(-3), 9)"]
 
 
 # --------------------------------------------------------------------------- (d) no outputs
