@@ -238,7 +238,7 @@ def _draw_captures(rng, n_identities, n_captures, *, noise, jitter, mask_rate, g
         "expression": np.clip(rng.normal(0.15, 0.35, n), -1.0, 1.0),
         "blink": rng.random(n) < 0.06,
         "noise": noise * np.exp(rng.normal(0.0, 0.2, n)),
-        "background": np.clip(rng.normal(0.30, 0.04, n), 0.1, 0.5),
+        "background": np.clip(rng.normal(0.82, 0.04, n), 0.6, 0.95),
         "mask": (rng.random(n) < mask_rate) & may_occlude,
         "mask_top": rng.uniform(0.0, 1.0, n),
         "mask_tone": rng.uniform(0.55, 0.85, n),
@@ -363,7 +363,7 @@ def _render(rng, ident, cap):
         masked = _col(cap["mask"])
         top = p["nose_y"] + _col(np.nan_to_num(cap["mask_top"])) * p["nose_l"]
         cover = _ellipse(u / taper, v, 0.0, fy, fw + 0.03, fh + 0.03) * _ramp(v - top)
-        _paint(image, masked * cover * 0.7, _col(np.nan_to_num(cap["mask_tone"])))
+        _paint(image, masked * cover * 0.85, _col(np.nan_to_num(cap["mask_tone"])))
 
     # Lighting from one side, overall gain, pixel noise.
     image *= _col(cap["brightness"]) * (1.0 + _col(cap["illumination"]) * x)
