@@ -27,7 +27,7 @@ FACE_SETS = {
 _REBUILD_HINT = "run `make data` (or `biometrics-lab data`) in a checkout to rebuild the data sets"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)  # eq on arrays would be ambiguous
 class FaceSet:
     """Synthetic grayscale face captures with their identities and capture metadata.
 

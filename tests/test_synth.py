@@ -5,6 +5,8 @@ The calibration test below holds a small eigenfaces pipeline of its own
 must not contain what Lab 1 asks students to write.
 """
 
+from inspect import signature
+
 import numpy as np
 import pytest
 from sklearn.decomposition import PCA
@@ -193,8 +195,10 @@ def test_noise_metadata_follows_noise_argument():
     assert loud.capture["noise"].mean() == pytest.approx(10 * quiet.capture["noise"].mean())
     assert 0.015 < quiet.capture["noise"].mean() < 0.025
     # Pixel noise shows as differences between neighbouring pixels.
-    rough = lambda f: np.abs(np.diff(f.images.astype(float), axis=2)).mean()  # noqa: E731
-    assert rough(loud) > 2 * rough(quiet)
+    def roughness(faces):
+        return np.abs(np.diff(faces.images.astype(float), axis=2)).mean()
+
+    assert roughness(loud) > 2 * roughness(quiet)
 
 
 # ----------------------------------------------------------------------------- identity
@@ -229,8 +233,6 @@ def eer_default():
 
 def test_default_settings_give_eer_between_1_and_10_percent(eer_default):
     """Is the documented calibration true: eigenfaces + cosine at defaults, EER in [1%, 10%]?"""
-    from inspect import signature
-
     assert signature(generate_faces).parameters["noise"].default == 0.08
     assert 0.01 <= eer_default <= 0.10
 
