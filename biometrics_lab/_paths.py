@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 from pathlib import Path
 
 #: The repository root when running from a checkout (editable install).
@@ -23,12 +22,9 @@ def data_dir() -> Path:
     A wheel installs ``data/`` as ``biometrics_lab/_data``; an editable install
     cannot map that folder, so a checkout's ``data/`` is used instead.
     """
-    try:
-        installed = Path(str(importlib.resources.files("biometrics_lab._data")))
-        if (installed / "MANIFEST").is_file():
-            return installed
-    except ModuleNotFoundError:
-        pass
+    installed = Path(__file__).resolve().parent / "_data"
+    if (installed / "MANIFEST").is_file():
+        return installed
     return REPO_ROOT / "data"
 
 
