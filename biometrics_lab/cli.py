@@ -1,4 +1,4 @@
-"""Command line: ``biometrics-lab lab | release | data | nbgrader``."""
+"""Command line: ``biometrics-lab lab | release | grade | data | nbgrader``."""
 
 from __future__ import annotations
 
@@ -45,6 +45,13 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grade(args: argparse.Namespace) -> int:
+    """Grade submissions (delegates to biometrics_lab.grading)."""
+    from .grading.cli import run
+
+    return run(args)
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
     """Rebuild the committed data sets and their MANIFEST."""
     from .datasets import build_all
@@ -81,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("labs", nargs="*",
                          help=f"lab ids (default: all); one of {', '.join(LAB_IDS)}")
     release.set_defaults(func=_cmd_release)
+
+    grade = commands.add_parser("grade", help="grade a class's submissions (folder, LMS zip or one notebook)")
+    from .grading.cli import add_arguments
+
+    add_arguments(grade)
+    grade.set_defaults(func=_cmd_grade)
 
     data = commands.add_parser("data", help="rebuild the synthetic data sets under data/")
     data.add_argument("--out", help="output folder (default: data/ of this checkout)")

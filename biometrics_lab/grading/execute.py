@@ -1,0 +1,137 @@
+"""Execute a list of cells in one (sandboxed) kernel, with output caps and timeouts.
+
+A thin layer over nbclient's ``NotebookClient``: per-cell timeouts interrupt
+the cell (and it fails), a dead kernel fails the remaining cells instead of the
+run, output beyond a byte budget is dropped, and a wall-time budget bounds the
+whole notebook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_output
+
+from .sandbox import SandboxKernelManager, SandboxPolicy
+
+
+@dataclasses.dataclass
+class CellRun:
+    """What happened to one cell."""
+
+    outputs: list
+    error: str | None  # exception name, "timeout", "kernel died", "not run", "stderr"
+
+
+class _Client(NotebookClient):
+    """NotebookClient that caps output size."""
+
+    def __init__(self, nb: Any, *, max_output_bytes: int, **kwargs: Any):
+        super().__init__(nb, **kwargs)
+        self.max_output_bytes = max_output_bytes
+        self.output_bytes = 0
+        self.truncated = False
+
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        self.output_bytes += size
+        if self.output_bytes > self.max_output_bytes:
+            if not self.truncated:
+                self.truncated = True
+                outs.append(new_output("stream", name="stdout",
+                                       text=f"\n[output truncated: more than {self.max_output_bytes} bytes]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def run_cells(sources: list[str], *, scratch: Path, policy: SandboxPolicy | None, cell_timeout: float,
+              notebook_timeout: float, max_output_bytes: int, kernel_name: str = "python3") -> tuple[list, list]:
+    """Run code cells in one fresh kernel.
+
+    Parameters
+    ----------
+    sources : list of str
+        Code of each cell, in order.
+    scratch : Path
+        Working folder of the kernel (its only writable place when sandboxed).
+    policy : SandboxPolicy or None
+        Sandbox of the kernel; None runs it unconfined.
+    cell_timeout, notebook_timeout : float
+        Wall seconds per cell and for the whole run.
+    max_output_bytes : int
+        Output kept over all cells.
+
+    Returns
+    -------
+    runs : list of CellRun
+        One per source.
+    flags : list of str
+        Problems of the run as a whole (timeout, dead kernel, output truncated).
+    """
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    runs = [CellRun([], "not run") for _ in sources]
+    flags: list[str] = []
+
+    client = _Client(
+        nb, max_output_bytes=max_output_bytes, timeout=int(max(1, cell_timeout)), interrupt_on_timeout=True,
+        allow_errors=True, kernel_name=kernel_name, kernel_manager_class=SandboxKernelManager,
+        shutdown_kernel="immediate", startup_timeout=60, iopub_timeout=4, raise_on_iopub_timeout=False,
+        extra_arguments=["--HistoryManager.hist_file=:memory:"], record_timing=False,
+        error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
+                          "traceback": [f"CellTimeoutError: the cell ran longer than {cell_timeout:g} s"]},
+    )
+    replies: dict[int, dict] = {}
+
+    def on_executed(cell: Any, cell_index: int, execute_reply: dict) -> None:
+        replies[cell_index] = execute_reply
+
+    client.on_cell_executed = on_executed
+
+    async def _run() -> None:
+        client.km = SandboxKernelManager(kernel_name=kernel_name, policy=policy, scratch=scratch)
+        async with client.async_setup_kernel(cwd=str(scratch)):
+            for index, cell in enumerate(nb.cells):
+                try:
+                    await client.async_execute_cell(cell, index, execution_count=index + 1)
+                except DeadKernelError:
+                    runs[index] = CellRun(list(cell.outputs), "kernel died")
+                    flags.append(f"kernel-died: the kernel stopped in cell {index} (exit, crash or a resource limit)")
+                    return
+                except CellTimeoutError:
+                    runs[index] = CellRun(list(cell.outputs), "timeout")
+                    flags.append(f"timeout: cell {index} could not be interrupted")
+                    return
+                reply = replies.get(index, {}).get("content", {})
+                error = None
+                if reply.get("status") == "error":
+                    error = reply.get("ename") or "error"
+                elif any(o.get("output_type") == "error" for o in cell.outputs):
+                    error = next(o.get("ename") for o in cell.outputs if o.get("output_type") == "error")
+                elif any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in cell.outputs):
+                    error = "stderr"
+                if any(o.get("ename") == "CellTimeoutError" for o in cell.outputs if o.get("output_type") == "error"):
+                    error = "timeout"
+                runs[index] = CellRun(list(cell.outputs), error)
+
+    async def _bounded() -> None:
+        try:
+            await asyncio.wait_for(_run(), timeout=notebook_timeout)
+        except asyncio.TimeoutError:
+            flags.append(f"notebook-timeout: the notebook ran longer than {notebook_timeout:g} s")
+
+    try:
+        asyncio.run(_bounded())
+    except Exception as error:  # kernel failed to start, sandbox refused, ...
+        atexit.unregister(client._cleanup_kernel)
+        flags.append(f"kernel-error: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}")
+    if client.truncated:
+        flags.append(f"output-truncated: more than {max_output_bytes} bytes of output")
+    return runs, flags

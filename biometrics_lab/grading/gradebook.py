@@ -1,0 +1,56 @@
+"""The run's only gradebook writer: nbgrader's ``Gradebook`` API, one submission at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def record(db_url: str, lab: str, student: str, scores: dict, *, timestamp: dt.datetime | None,
+           penalty: float, course_id: str = "biometrics-lab") -> dict:
+    """Store one submission's autograded scores; return each cell's score as the gradebook has it.
+
+    Writing twice with the same values leaves the gradebook as it was
+    (``update_or_create_*``): a resumed run never duplicates a submission.
+    Manual scores that instructors entered (formgrader) are kept; the returned
+    scores use them where present (nbgrader's ``Grade.score``).
+
+    Parameters
+    ----------
+    db_url : str
+        Gradebook URL.
+    lab, student : str
+    scores : dict
+        Grade id -> autograded score, or None for manually graded cells.
+    timestamp : datetime or None
+        Submission time.
+    penalty : float
+        Late penalty (points), stored as nbgrader's ``late_submission_penalty``.
+    """
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id) as gb:
+        gb.update_or_create_student(student)
+        if timestamp is not None:
+            gb.update_or_create_submission(lab, student, timestamp=timestamp.replace(tzinfo=None))
+        else:
+            gb.update_or_create_submission(lab, student)
+        notebook = gb.find_submission_notebook(lab, lab, student)
+        final = {}
+        for grade in notebook.grades:
+            if grade.name in scores:
+                grade.auto_score = scores[grade.name]
+                grade.needs_manual_grade = grade.manual_score is not None or scores[grade.name] is None
+            final[grade.name] = grade.manual_score if grade.manual_score is not None else grade.auto_score
+        notebook.late_submission_penalty = penalty or None
+        gb.db.commit()
+    return final
+
+
+def ensure_due_date(db_url: str, lab: str, due: dt.datetime | None, course_id: str = "biometrics-lab") -> None:
+    """Set a lab's due date in the gradebook (nbgrader reports lateness from it)."""
+    if due is None:
+        return
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id) as gb:
+        gb.update_or_create_assignment(lab, duedate=due.astimezone(dt.timezone.utc).replace(tzinfo=None))
