@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test release data bench clean
+.PHONY: lab test release grade data bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(VENV)/.installed-test
 
 release: $(VENV)/.installed
 	$(BIN)/biometrics-lab release
+
+# make grade SUBMISSIONS=class.zip [GRADE_ARGS="--lab lab1-templates --out grading-out --workers 2"]
+grade: $(VENV)/.installed
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder|zip|notebook> [GRADE_ARGS=...]"; exit 2; }
+	$(BIN)/biometrics-lab grade $(SUBMISSIONS) $(GRADE_ARGS)
 
 data: $(VENV)/.installed
 	$(BIN)/biometrics-lab data
