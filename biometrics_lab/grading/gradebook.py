@@ -26,9 +26,13 @@ def record(db_url: str, lab: str, student: str, scores: dict, *, timestamp: dt.d
     penalty : float
         Late penalty (points), stored as nbgrader's ``late_submission_penalty``.
     """
+    import warnings
+
     from nbgrader.api import Gradebook
 
-    with Gradebook(db_url, course_id) as gb:
+    with warnings.catch_warnings(), Gradebook(db_url, course_id) as gb:
+        # nbgrader's own session use makes SQLAlchemy warn about autoflush; the writes are correct.
+        warnings.simplefilter("ignore")
         gb.update_or_create_student(student)
         if timestamp is not None:
             gb.update_or_create_submission(lab, student, timestamp=timestamp.replace(tzinfo=None))
