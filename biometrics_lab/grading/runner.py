@@ -190,6 +190,8 @@ def grade(submissions: Path | str, *, out: Path | str, lab: str | None = None, w
     write_json(assignments_path, assignments)
 
     sandbox_on = config.sandbox != "off" and unavailable_reason() is None
+    if config.sandbox == "auto" and not sandbox_on:
+        print(f"warning: grading without a sandbox: {unavailable_reason()}", file=sys.stderr)
     secret = [str(out), str(source_root), str(Path(submissions).resolve().parent if Path(submissions).is_file()
                                                else Path(submissions).resolve())]
     config_hash = _sha(json.dumps(config.to_dict(), sort_keys=True), mode, str(sandbox_on))

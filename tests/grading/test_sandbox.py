@@ -1,0 +1,53 @@
+"""Is the kernel's sandbox built as documented (hidden folders, one writable scratch, limits)?"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from biometrics_lab._paths import REPO_ROOT
+from biometrics_lab.grading import GradingConfig, grade
+from biometrics_lab.grading.sandbox import SandboxPolicy, kernel_env, unavailable_reason
+
+from .conftest import FIXTURE_COURSE, LAB, RIGHT, read_csv, student_notebook, write_student
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=f"sandbox: {unavailable_reason()}")
+def test_wrap_hides_the_course_and_binds_only_scratch_writable(tmp_path):
+    scratch = Path("/tmp") / "blg-test-scratch"
+    out = tmp_path / "out"
+    out.mkdir()
+    config = GradingConfig(cpu_seconds=7, memory_bytes=10 ** 9, max_processes=33, max_file_bytes=10 ** 6)
+    args = SandboxPolicy.for_course(scratch, secret=[str(out)], config=config).wrap(["python", "-V"])
+    joined = " ".join(args)
+    assert args[0].endswith("prlimit") and "--cpu=7" in args and "--as=1000000000" in args
+    assert "--fsize=1000000" in args and any(a.startswith("--nproc=") for a in args)
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent"):
+        assert flag in args
+    tmpfs = {args[i + 1] for i, a in enumerate(args) if a == "--tmpfs"}
+    assert str(REPO_ROOT) in tmpfs and "/tmp" in tmpfs
+    binds = [(args[i + 1], args[i + 2]) for i, a in enumerate(args) if a == "--bind"]
+    assert binds == [(str(scratch), str(scratch))]  # the only writable bind
+    ro = {args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"}
+    assert str(REPO_ROOT / "biometrics_lab") in ro and str(REPO_ROOT / "solutions") not in ro
+    assert "solutions" not in joined.replace(str(REPO_ROOT), "")
+    assert args[-2:] == ["python", "-V"]
+
+
+def test_kernel_environment_carries_no_grader_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("BIOMETRICS_LAB_DB_URL", "postgresql://secret@db/grades")
+    env = kernel_env(tmp_path)
+    assert "BIOMETRICS_LAB_DB_URL" not in env and env["HOME"] == str(tmp_path)
+    assert env["OPENBLAS_NUM_THREADS"] == "1"
+
+
+@pytest.mark.slow
+def test_grading_without_the_sandbox_gives_the_same_scores(released, tmp_path):
+    """`sandbox: off` (a machine without bubblewrap) still grades, with the same verdict."""
+    write_student(tmp_path / "subs", "alice", student_notebook(released, RIGHT))
+    grade(tmp_path / "subs", out=tmp_path / "out", workers=1, course_root=FIXTURE_COURSE, feedback=False,
+          config=GradingConfig(sandbox="off", cell_timeout=30, notebook_timeout=120))
+    row = read_csv(tmp_path / "out" / "grades.csv")[("alice", LAB)]
+    assert (row["g0-cosine-test"], row["g0-count-test"], row["flags"]) == ("2", "1", "")
