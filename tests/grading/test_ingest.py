@@ -147,3 +147,18 @@ def test_late_penalty_per_started_day_is_capped():
     assert config.late_penalty("lab2-thresholds", due + dt.timedelta(days=3), 20) == (0.0, 0.0)
     with pytest.raises(ValueError, match="late_penalty_per_day"):
         GradingConfig(late_penalty_per_day=2)
+
+
+def test_progress_bar_draws_on_a_terminal_and_stays_silent_otherwise(capsys):
+    from biometrics_lab.grading.runner import _Progress
+
+    bar = _Progress(4, enabled=True)
+    bar.step("alice/lab1-templates")
+    bar.step("bob/lab1-templates")
+    bar.close()
+    err = capsys.readouterr().err
+    assert "2/4" in err and "bob/lab1-templates" in err and err.endswith("\n")
+    quiet = _Progress(4, enabled=False)
+    quiet.step("x")
+    quiet.close()
+    assert capsys.readouterr().err == ""
