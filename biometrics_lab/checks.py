@@ -39,11 +39,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _fail(expected: Any, actual: Any, detail: str, hint: str | None) -> None:
+def _message(expected: Any, actual: Any, detail: str, hint: str | None) -> str:
     message = f"expected {_plain(expected)!r}{detail}, got {_plain(actual)!r}"
-    if hint:
-        message += f": {hint}"
-    raise AssertionError(message)
+    return f"{message}: {hint}" if hint else message
 
 
 def close(actual: Any, expected: Any, *, atol: float = 1e-8, rtol: float = 1e-5) -> bool:
@@ -89,8 +87,9 @@ def expect_close(actual: Any, expected: Any, *, atol: float = 1e-8, rtol: float 
     AssertionError
         If shapes differ or any element is outside the tolerance.
     """
+    # Raised here, not in a helper, so a student's traceback shows one frame of this module.
     if not close(actual, expected, atol=atol, rtol=rtol):
-        _fail(expected, actual, f" (atol={atol:g}, rtol={rtol:g})", hint)
+        raise AssertionError(_message(expected, actual, f" (atol={atol:g}, rtol={rtol:g})", hint))
 
 
 def expect_equal(actual: Any, expected: Any, *, hint: str | None = None) -> None:
@@ -102,7 +101,7 @@ def expect_equal(actual: Any, expected: Any, *, hint: str | None = None) -> None
         If the values differ.
     """
     if not equal(actual, expected):
-        _fail(expected, actual, "", hint)
+        raise AssertionError(_message(expected, actual, "", hint))
 
 
 def expect_true(condition: Any, *, hint: str | None = None) -> None:
@@ -114,4 +113,4 @@ def expect_true(condition: Any, *, hint: str | None = None) -> None:
         If the condition is false.
     """
     if not bool(condition):
-        _fail(True, condition, "", hint)
+        raise AssertionError(f"check failed: {hint}" if hint else "check failed")
