@@ -25,3 +25,8 @@ def scratch_course(tmp_path_factory):
         return course
 
     return get
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "student(name): the scratch-course student whose autograde report the test reads")

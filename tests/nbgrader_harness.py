@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import multiprocessing
 import os
 import re
 import shutil
 import sys
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +62,10 @@ _EXECUTION_PROBLEMS = re.compile(
     r"kernel became unresponsive|UnresponsiveKernelError|Kernel didn't respond",
     re.IGNORECASE,
 )
+
+
+#: Batches up to this size are graded in this process unless workers are asked for.
+SMALL_BATCH = 4
 
 
 class HarnessError(RuntimeError):
@@ -422,6 +428,7 @@ class ScratchCourse:
         self.solutions = Path(solutions)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         self.config = course_module.load_config(course_root=self.root, db_url=self.db_url)
+        self._timeout = timeout
         if timeout is not None:
             self.config.Execute.timeout = int(timeout)
         self._api = None
@@ -489,6 +496,49 @@ class ScratchCourse:
             self._reports[key] = self.autograde(lab, student)
         return self._reports[key]
 
+    def report(self, lab: str, student: str) -> GradeReport | None:
+        """Return the cached report of ``student`` on ``lab``, or None if not graded yet."""
+        return self._reports.get((lab, student))
+
+    def grade_many(self, lab: str, submissions: dict, workers: int | None = None) -> dict[str, GradeReport]:
+        """Submit and autograde many students, on ``workers`` processes; return ``student -> report``.
+
+        Every worker runs nbgrader's own ``autograde`` for one student at a
+        time against this course's gradebook (SQLite serialises the short
+        writes). Reports are cached like :meth:`grade`.
+
+        Parameters
+        ----------
+        lab : str
+        submissions : dict
+            ``student -> notebook``.
+        workers : int, optional
+            Processes to use; by default :func:`default_workers` for more
+            than ``SMALL_BATCH`` submissions, else 1 (grade in this process).
+        """
+        self.generate(lab)
+        todo = [student for student in submissions if (lab, student) not in self._reports]
+        for student in todo:
+            self.submit(lab, student, submissions[student])
+        if workers is None:
+            # A worker process takes seconds to start (imports, nbgrader API): small batches run here.
+            workers = default_workers() if len(todo) > SMALL_BATCH else 1
+        elif int(workers) < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        workers = int(workers)
+        if workers == 1 or len(todo) < 2:
+            for student in todo:
+                self._reports[(lab, student)] = self.autograde(lab, student)
+        else:
+            # spawn, not fork: the parent may hold threads and open database connections.
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+                futures = {student: pool.submit(_autograde_worker, self.root, self.solutions, self._timeout, lab, student)
+                           for student in todo}
+                for student, future in futures.items():
+                    self._reports[(lab, student)] = future.result()
+        return {student: self._reports[(lab, student)] for student in submissions}
+
     def _read_grades(self, report: GradeReport) -> None:
         """Fill ``report.scores`` and ``report.manual`` from nbgrader's gradebook."""
         from nbgrader.api import Gradebook
@@ -506,3 +556,18 @@ class ScratchCourse:
                     report.scores[grade.name] = (float(grade.auto_score or 0.0), maximum)
                 else:
                     report.manual[grade.name] = (grade.auto_score, maximum)
+
+
+def default_workers() -> int:
+    """Processes for :meth:`ScratchCourse.grade_many`: ``BIOMETRICS_LAB_TEST_WORKERS`` or the CPU count (at most 4)."""
+    value = os.environ.get("BIOMETRICS_LAB_TEST_WORKERS")
+    if value:
+        return max(1, int(value))
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _autograde_worker(root: Path, solutions: Path, timeout: int | None, lab: str, student: str) -> GradeReport:
+    """Autograde one submission in a worker process, against a course already generated at ``root``."""
+    course = ScratchCourse(root, solutions=solutions, timeout=timeout)
+    course._generated.add(lab)
+    return course.autograde(lab, student)

@@ -30,27 +30,65 @@ WRONG_IDS = [f"{spec.lab}:{answer.get('name')}" for spec, answer in WRONG]
 REQUIRED_KEYS = {"name", "grade_id", "source", "loses", "why"}
 
 
-def _solution_report(course, spec):
-    release = load_release(spec.lab, spec.labs)
-    return course.grade(spec.lab, "solution", solved_release(release, load_solution(spec.lab, spec.solutions)))
-
-
-def _untouched_report(course, spec):
-    return course.grade(spec.lab, "untouched", load_release(spec.lab, spec.labs))
-
-
 def _student_id(answer) -> str:
     return "wrong-" + re.sub(r"[^a-z0-9]+", "-", answer["name"].lower()).strip("-")
+
+
+def _submission(spec, student):
+    """The notebook that ``student`` hands in: the solved release, the untouched release or a wrong answer."""
+    release = load_release(spec.lab, spec.labs)
+    if student == "untouched":
+        return release
+    solved = solved_release(release, load_solution(spec.lab, spec.solutions))
+    if student == "solution":
+        return solved
+    answer = next(answer for answer in load_wrong_answers(spec) if _student_id(answer) == student)
+    return replace_solution(solved, answer["grade_id"], answer["source"])
+
+
+def _selected_students(session, spec) -> set[str]:
+    """Students that the selected tests need for ``spec`` (``@pytest.mark.student`` or a wrong answer)."""
+    students = set()
+    for item in session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("spec") != spec:
+            continue
+        marker = item.get_closest_marker("student")
+        if marker is not None:
+            students.add(marker.args[0])
+        if "answer" in params:
+            students.add(_student_id(params["answer"]))
+    return students
+
+
+@pytest.fixture(scope="session")
+def graded(request, scratch_course):
+    """Return ``get(spec, student) -> GradeReport``.
+
+    The first request for a lab autogrades, in one parallel batch, every
+    submission that the selected tests of that lab need; later requests read
+    the cached reports.
+    """
+    def get(spec, student):
+        course = scratch_course(spec)
+        if course.report(spec.lab, student) is None:
+            students = sorted(_selected_students(request.session, spec) | {student})
+            missing = [name for name in students if course.report(spec.lab, name) is None]
+            course.grade_many(spec.lab, {name: _submission(spec, name) for name in missing})
+        return course.report(spec.lab, student)
+
+    return get
 
 
 # --------------------------------------------------------------------------- (a) solution
 
 
 @pytest.mark.slow
+@pytest.mark.student("solution")
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_solution_autogrades_to_full_marks(spec, scratch_course):
+def test_solution_autogrades_to_full_marks(spec, graded):
     """Does the solution, typed into the release by a student, get full marks on every autograded cell?"""
-    report = _solution_report(scratch_course(spec), spec)
+    report = graded(spec, "solution")
     assert report.success and not report.problems, report.describe()
     assert sorted(report.scores) == sorted(autograded_test_ids(load_solution(spec.lab, spec.solutions)))
     assert not report.lost, f"solution loses points on {sorted(report.lost)}\n{report.cell_errors()}"
@@ -61,10 +99,11 @@ def test_solution_autogrades_to_full_marks(spec, scratch_course):
 
 
 @pytest.mark.slow
+@pytest.mark.student("untouched")
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_untouched_release_autogrades_to_zero(spec, scratch_course):
+def test_untouched_release_autogrades_to_zero(spec, graded):
     """Does the release, submitted unchanged, autograde without failure, timeout or dead kernel, and score 0?"""
-    report = _untouched_report(scratch_course(spec), spec)
+    report = graded(spec, "untouched")
     assert report.success and not report.problems, report.describe()
     assert report.scores and report.total == 0, report.describe()
     # nbgrader scores an unchanged manual answer 0 by its checksum.
@@ -72,16 +111,16 @@ def test_untouched_release_autogrades_to_zero(spec, scratch_course):
 
 
 @pytest.mark.slow
+@pytest.mark.student("untouched")
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_untouched_release_runs_every_other_cell(spec, scratch_course):
+def test_untouched_release_runs_every_other_cell(spec, graded):
     """Do the cells between questions (setup, figures, widgets) run when no question is answered?
 
     DESIGN.md: "a cell after a question must still work when run on its own".
     nbgrader runs every cell in order and keeps going after errors, so only
     answer cells (stubs) and test cells may raise in an untouched release.
     """
-    course = scratch_course(spec)
-    report = _untouched_report(course, spec)
+    report = graded(spec, "untouched")
     allowed = set(solution_ids(report.notebook)) | set(autograded_test_ids(report.notebook))
     errors = {cell: error for cell, error in report.cell_errors().items() if cell not in allowed}
     assert not errors, f"cells that fail before any answer is written: {errors}"
@@ -96,14 +135,15 @@ def test_wrong_answer_table_is_well_formed(spec):
     source = load_solution(spec.lab, spec.solutions)
     solutions, tests = set(solution_ids(source)), set(autograded_test_ids(source))
     answers = load_wrong_answers(spec)
-    names = [answer.get("name") for answer in answers]
-    assert len(set(names)) == len(names), f"wrong-answer names repeat: {names}"
     for answer in answers:
         assert set(answer) == REQUIRED_KEYS, f"{answer.get('name')}: keys {sorted(answer)} != {sorted(REQUIRED_KEYS)}"
         assert answer["grade_id"] in solutions, f"{answer['name']}: {answer['grade_id']!r} is not a solution cell"
         assert answer["loses"] and set(answer["loses"]) <= tests, (
             f"{answer['name']}: loses {answer['loses']} must be autograded test cells of {sorted(tests)}")
         assert answer["why"].strip() and answer["source"].strip()
+    # Each wrong answer is graded as its own student, named after it.
+    students = [_student_id(answer) for answer in answers]
+    assert len(set(students)) == len(students), f"wrong-answer names repeat: {[a['name'] for a in answers]}"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
@@ -118,7 +158,7 @@ def test_every_autograded_task_has_a_wrong_answer(spec):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("spec,answer", WRONG, ids=WRONG_IDS)
-def test_wrong_answer_loses_points(spec, answer, scratch_course):
+def test_wrong_answer_loses_points(spec, answer, graded):
     """Does the wrong answer lose points on (at least) the cells it names, while earlier cells keep theirs?
 
     nbgrader runs cells in order, so a wrong answer cannot affect a test
@@ -126,11 +166,8 @@ def test_wrong_answer_loses_points(spec, answer, scratch_course):
     ``loses`` may lose points too (an error can propagate), and the run must
     finish without timeout or dead kernel.
     """
-    course = scratch_course(spec)
+    report = graded(spec, _student_id(answer))
     release = load_release(spec.lab, spec.labs)
-    submission = replace_solution(solved_release(release, load_solution(spec.lab, spec.solutions)),
-                                  answer["grade_id"], answer["source"])
-    report = course.grade(spec.lab, _student_id(answer), submission)
     assert report.success and not report.problems, report.describe()
     kept = sorted(set(answer["loses"]) - report.lost)
     assert not kept, f"{answer['name']} keeps full marks on {kept} ({answer['why']})\n{report.scores}"
@@ -151,17 +188,24 @@ def strict_course(tmp_path_factory):
     return course
 
 
+STRICT_SUBMISSIONS = {
+    "loops-forever": "def square(x):\n    while True:\n        pass",
+    "kills-kernel": "import os\nos._exit(1)",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("student,source,expected", [
-    ("loops-forever", "def square(x):\n    while True:\n        pass", "CellTimeoutError"),
-    ("kills-kernel", "import os\nos._exit(1)", "DeadKernelError|Kernel died"),
+@pytest.mark.parametrize("student,expected", [
+    ("loops-forever", "CellTimeoutError"),
+    ("kills-kernel", "DeadKernelError|Kernel died"),
 ], ids=["timeout", "dead-kernel"])
-def test_harness_reports_timeouts_and_dead_kernels(strict_course, student, source, expected):
+def test_harness_reports_timeouts_and_dead_kernels(strict_course, student, expected):
     """Would the harness notice a cell that never returns, or a kernel that dies?"""
     spec = fixture_spec()
-    release = load_release(spec.lab, spec.labs)
-    submission = replace_solution(solved_release(release, load_solution(spec.lab, spec.solutions)), "l0-square", source)
-    report = strict_course.grade(spec.lab, student, submission)
+    solved = solved_release(load_release(spec.lab, spec.labs), load_solution(spec.lab, spec.solutions))
+    submissions = {name: replace_solution(solved, "l0-square", code) for name, code in STRICT_SUBMISSIONS.items()}
+    # Both in one parallel batch: this also exercises grade_many's worker processes.
+    report = strict_course.grade_many(spec.lab, submissions, workers=2)[student]
     assert any(re.search(expected, problem) for problem in report.problems), report.describe()
 
 
