@@ -63,8 +63,6 @@ def leaks(document: str, spec: LabSpec) -> list[str]:
 
 def render(nb: Any, spec: LabSpec, *, scores: dict, student: str) -> str:
     """Return the feedback HTML of an autograded notebook."""
-    from nbconvert import HTMLExporter
-
     nb = copy.deepcopy(nb)
     points = {c["name"]: c["points"] for c in spec.grade_cells}
     auto = [s for name, s in scores.items() if s is not None]
@@ -88,9 +86,21 @@ def render(nb: Any, spec: LabSpec, *, scores: dict, student: str) -> str:
         cell.pop("attachments", None)
     nb.cells.insert(0, new_markdown_cell("\n".join(lines)))
     nb.metadata = {"kernelspec": nb.metadata.get("kernelspec", {}), "language_info": {"name": "python"}}
-    exporter = HTMLExporter(template_name="classic")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return body
+
+
+_EXPORTER = None
+
+
+def _exporter():
+    """One HTML exporter per process: building its templates costs more than rendering."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(template_name="classic")
+    return _EXPORTER
 
 
 def write_feedback(nb: Any, spec: LabSpec, path: Path, *, scores: dict, student: str) -> Path:

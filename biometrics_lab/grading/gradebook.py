@@ -5,49 +5,68 @@ from __future__ import annotations
 import datetime as dt
 
 
-def record(db_url: str, lab: str, student: str, scores: dict, *, timestamp: dt.datetime | None,
-           penalty: float, course_id: str = "biometrics-lab") -> dict:
-    """Store one submission's autograded scores; return each cell's score as the gradebook has it.
+class Writer:
+    """The run's single gradebook connection; stores one submission at a time.
 
-    Writing twice with the same values leaves the gradebook as it was
-    (``update_or_create_*``): a resumed run never duplicates a submission.
-    Manual scores that instructors entered (formgrader) are kept; the returned
-    scores use them where present (nbgrader's ``Grade.score``).
-
-    Parameters
-    ----------
-    db_url : str
-        Gradebook URL.
-    lab, student : str
-    scores : dict
-        Grade id -> autograded score, or None for manually graded cells.
-    timestamp : datetime or None
-        Submission time.
-    penalty : float
-        Late penalty (points), stored as nbgrader's ``late_submission_penalty``.
+    Opening nbgrader's ``Gradebook`` costs a connection and a schema check, so
+    the run keeps one open (``with Writer(url) as writer: ...``).
     """
-    import warnings
 
-    from nbgrader.api import Gradebook
+    def __init__(self, db_url: str, course_id: str = "biometrics-lab"):
+        self.db_url, self.course_id = db_url, course_id
+        self.gb = None
 
-    with warnings.catch_warnings(), Gradebook(db_url, course_id) as gb:
-        # nbgrader's own session use makes SQLAlchemy warn about autoflush; the writes are correct.
-        warnings.simplefilter("ignore")
-        gb.update_or_create_student(student)
-        if timestamp is not None:
-            gb.update_or_create_submission(lab, student, timestamp=timestamp.replace(tzinfo=None))
-        else:
-            gb.update_or_create_submission(lab, student)
-        notebook = gb.find_submission_notebook(lab, lab, student)
-        final = {}
-        for grade in notebook.grades:
-            if grade.name in scores:
-                grade.auto_score = scores[grade.name]
-                grade.needs_manual_grade = grade.manual_score is not None or scores[grade.name] is None
-            final[grade.name] = grade.manual_score if grade.manual_score is not None else grade.auto_score
-        notebook.late_submission_penalty = penalty or None
-        gb.db.commit()
-    return final
+    def __enter__(self) -> "Writer":
+        from nbgrader.api import Gradebook
+
+        self.gb = Gradebook(self.db_url, self.course_id)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.gb is not None:
+            self.gb.close()
+            self.gb = None
+
+    def record(self, lab: str, student: str, scores: dict, *, timestamp: dt.datetime | None,
+               penalty: float) -> dict:
+        """Store one submission's autograded scores; return each cell's score as the gradebook has it.
+
+        Writing twice with the same values leaves the gradebook as it was
+        (``update_or_create_*``): a resumed run never duplicates a submission.
+        Manual scores that instructors entered (formgrader) are kept; the
+        returned scores use them where present (nbgrader's ``Grade.score``).
+
+        Parameters
+        ----------
+        lab, student : str
+        scores : dict
+            Grade id -> autograded score, or None for manually graded cells.
+        timestamp : datetime or None
+            Submission time.
+        penalty : float
+            Late penalty (points), stored as nbgrader's ``late_submission_penalty``.
+        """
+        import warnings
+
+        gb = self.gb
+        with warnings.catch_warnings():
+            # nbgrader's own session use makes SQLAlchemy warn about autoflush; the writes are correct.
+            warnings.simplefilter("ignore")
+            gb.update_or_create_student(student)
+            if timestamp is not None:
+                gb.update_or_create_submission(lab, student, timestamp=timestamp.replace(tzinfo=None))
+            else:
+                gb.update_or_create_submission(lab, student)
+            notebook = gb.find_submission_notebook(lab, lab, student)
+            final = {}
+            for grade in notebook.grades:
+                if grade.name in scores:
+                    grade.auto_score = scores[grade.name]
+                    grade.needs_manual_grade = grade.manual_score is not None or scores[grade.name] is None
+                final[grade.name] = grade.manual_score if grade.manual_score is not None else grade.auto_score
+            notebook.late_submission_penalty = penalty or None
+            gb.db.commit()
+        return final
 
 
 def ensure_due_date(db_url: str, lab: str, due: dt.datetime | None, course_id: str = "biometrics-lab") -> None:

@@ -161,7 +161,7 @@ def grade(submissions: Path | str, *, out: Path | str, lab: str | None = None, w
         Called with each fresh worker result (tests use it to stop a run).
     """
     from .._paths import checkout_root
-    from .gradebook import ensure_due_date, record
+    from .gradebook import Writer, ensure_due_date
 
     started = time.perf_counter()
     if mode not in ("hardened", "plain"):
@@ -232,22 +232,40 @@ def grade(submissions: Path | str, *, out: Path | str, lab: str | None = None, w
         scores = result.get("scores") or {c["name"]: (None if c["task"] or c["solution"] else 0.0)
                                           for c in spec.grade_cells}
         days, penalty = config.late_penalty(rec.lab, rec.timestamp, spec.max_score)
-        record(db_url, rec.lab, rec.student, scores, timestamp=rec.timestamp, penalty=penalty)
+        writer.record(rec.lab, rec.student, scores, timestamp=rec.timestamp, penalty=penalty)
         _append_journal(journal_path, job_of[result["key"]], result)
         done[job_of[result["key"]]] = result
         bar.step(result["key"])
         if on_result is not None:
             on_result(result)
 
-    try:
-        run_jobs(jobs, workers, log_dir=state_dir / "logs", job_timeout=config.notebook_timeout + 120,
-                 on_result=store)
-    finally:
-        bar.close()
+    with Writer(db_url) as writer:
+        try:
+            run_jobs(jobs, workers, log_dir=state_dir / "logs", job_timeout=config.notebook_timeout + 120,
+                     on_result=store)
+        finally:
+            bar.close()
+        rows = _rows(records, specs, done, job_of, config, writer)
 
-    rows, points = [], {}
+    points = {}
     for spec in specs.values():
         points.update({c["name"]: c["points"] for c in spec.grade_cells})
+    columns = [c["name"] for name in sorted(specs) for c in specs[name].grade_cells]
+    write_text(out / "grades.csv", grades_csv(rows, columns))
+    write_json(out / "results.json", results_json(rows, points))
+    from .exports import gradescope_result
+
+    for row in rows:
+        if row["lab"] in specs and row["student"] != "unknown":
+            write_json(out / "results" / row["student"] / f"{row['lab']}.json", gradescope_result(row, points))
+    flagged = sum(1 for row in rows if any(is_problem(f) for f in row["flags"]))
+    return RunSummary(rows, graded=len(jobs), reused=sum(1 for r in records if r.gradable and r.lab in specs) - len(jobs),
+                      flagged=flagged, seconds=time.perf_counter() - started, out=out)
+
+
+def _rows(records: list, specs: dict, done: dict, job_of: dict, config: GradingConfig, writer) -> list[dict]:
+    """One report row per record, with the gradebook's scores (manual ones included)."""
+    rows = []
     for rec in records:
         spec = specs.get(rec.lab)
         flags = list(rec.flags)
@@ -261,7 +279,7 @@ def grade(submissions: Path | str, *, out: Path | str, lab: str | None = None, w
             scores = {c["name"]: (None if c["solution"] or c["task"] else 0.0) for c in spec.grade_cells}
         days, penalty = config.late_penalty(rec.lab, rec.timestamp, spec.max_score)
         if _valid_for_gradebook(rec):
-            tasks = record(db_url, rec.lab, rec.student, scores, timestamp=rec.timestamp, penalty=penalty)
+            tasks = writer.record(rec.lab, rec.student, scores, timestamp=rec.timestamp, penalty=penalty)
         else:
             tasks = scores
         tasks = {c["name"]: tasks.get(c["name"]) for c in spec.grade_cells}
@@ -273,17 +291,7 @@ def grade(submissions: Path | str, *, out: Path | str, lab: str | None = None, w
                      "tasks": tasks, "late_penalty": penalty, "flags": flags, "origin": rec.origin,
                      "verdicts": (result or {}).get("verdicts", {})})
 
-    columns = [c["name"] for name in sorted(specs) for c in specs[name].grade_cells]
-    write_text(out / "grades.csv", grades_csv(rows, columns))
-    write_json(out / "results.json", results_json(rows, points))
-    from .exports import gradescope_result
-
-    for row in rows:
-        if row["lab"] in specs and row["student"] != "unknown":
-            write_json(out / "results" / row["student"] / f"{row['lab']}.json", gradescope_result(row, points))
-    flagged = sum(1 for row in rows if any(is_problem(f) for f in row["flags"]))
-    return RunSummary(rows, graded=len(jobs), reused=sum(1 for r in records if r.gradable and r.lab in specs) - len(jobs),
-                      flagged=flagged, seconds=time.perf_counter() - started, out=out)
+    return rows
 
 
 def _valid_for_gradebook(rec: Submission) -> bool:
