@@ -61,8 +61,12 @@ class Writer:
             final = {}
             for grade in notebook.grades:
                 if grade.name in scores:
-                    grade.auto_score = scores[grade.name]
-                    grade.needs_manual_grade = grade.manual_score is not None or scores[grade.name] is None
+                    new = scores[grade.name]
+                    if grade.manual_score is None:
+                        grade.needs_manual_grade = new is None
+                    elif grade.auto_score != new:
+                        grade.needs_manual_grade = True  # graded by hand, and the autograder now disagrees
+                    grade.auto_score = new
                 final[grade.name] = grade.manual_score if grade.manual_score is not None else grade.auto_score
             notebook.late_submission_penalty = penalty or None
             gb.db.commit()

@@ -190,3 +190,25 @@ def test_killed_run_resumes_without_losing_or_duplicating(graded, tmp_path):
 
     with Gradebook(f"sqlite:///{resumed / 'gradebook.db'}") as gb:
         assert sorted(s.student.id for s in gb.find_assignment(LAB).submissions) == sorted(CLASS)
+
+
+def test_manual_scores_from_formgrader_survive_a_rerun(graded, tmp_path):
+    """An instructor grades the written answer in the gradebook; the next run reports it and keeps it."""
+    from nbgrader.api import Gradebook
+
+    subs, out, _ = graded
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    db = f"sqlite:///{copy / 'gradebook.db'}"
+    with Gradebook(db) as gb:
+        grade_row = gb.find_grade("g0-reflect", LAB, LAB, "alice")
+        grade_row.manual_score = 1.5
+        grade_row.needs_manual_grade = False
+        gb.db.commit()
+    again = grade(subs, out=copy, workers=1, course_root=FIXTURE_COURSE, config=CONFIG)
+    assert again.graded == 0
+    row = read_csv(copy / "grades.csv")[("alice", LAB)]
+    assert (row["g0-reflect"], row["score"]) == ("1.5", "4.5")
+    with Gradebook(db) as gb:
+        kept = gb.find_grade("g0-reflect", LAB, LAB, "alice")
+        assert (kept.manual_score, kept.needs_manual_grade) == (1.5, False)
