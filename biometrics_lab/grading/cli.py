@@ -48,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
     print(summary.line())
+    from .exports import is_problem
+
     for row in summary.rows:
-        problems = [f for f in row["flags"] if f.split(":")[0] not in ("resubmitted", "extra-files", "late",
-                                                                        "late-lms", "restored")]
+        problems = [f for f in row["flags"] if is_problem(f)]
         if problems:
             print(f"flagged {row['student']}/{row['lab']}: {'; '.join(problems)}")
     return 1 if summary.flagged else 0

@@ -22,7 +22,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
-import math
 import re
 from typing import Any
 
