@@ -28,6 +28,10 @@ IDS = [spec.lab for spec in SPECS]
 WRONG = [(spec, answer) for spec in SPECS for answer in load_wrong_answers(spec)]
 WRONG_IDS = [f"{spec.lab}:{answer.get('name')}" for spec, answer in WRONG]
 REQUIRED_KEYS = {"name", "grade_id", "source", "loses", "why"}
+# The first test of a lab waits for the lab's whole batch (solution, untouched, every wrong
+# answer): allow a minute per submission on top of the suite's per-test limit.
+BATCH_TIMEOUT = 600 + 60 * max(len(load_wrong_answers(spec)) + 2 for spec in SPECS)
+batch_timeout = pytest.mark.timeout(BATCH_TIMEOUT)
 
 
 def _student_id(answer) -> str:
@@ -84,6 +88,7 @@ def graded(request, scratch_course):
 
 
 @pytest.mark.slow
+@batch_timeout
 @pytest.mark.student("solution")
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_solution_autogrades_to_full_marks(spec, graded):
@@ -99,6 +104,7 @@ def test_solution_autogrades_to_full_marks(spec, graded):
 
 
 @pytest.mark.slow
+@batch_timeout
 @pytest.mark.student("untouched")
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_untouched_release_autogrades_to_zero(spec, graded):
@@ -111,6 +117,7 @@ def test_untouched_release_autogrades_to_zero(spec, graded):
 
 
 @pytest.mark.slow
+@batch_timeout
 @pytest.mark.student("untouched")
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_untouched_release_runs_every_other_cell(spec, graded):
@@ -157,6 +164,7 @@ def test_every_autograded_task_has_a_wrong_answer(spec):
 
 
 @pytest.mark.slow
+@batch_timeout
 @pytest.mark.parametrize("spec,answer", WRONG, ids=WRONG_IDS)
 def test_wrong_answer_loses_points(spec, answer, graded):
     """Does the wrong answer lose points on (at least) the cells it names, while earlier cells keep theirs?
