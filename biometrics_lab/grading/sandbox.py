@@ -131,6 +131,39 @@ class SandboxPolicy:
                 for name in [root, *(os.path.join(root, f) for f in files + dirs)]:
                     os.chown(name, self.uid, self.uid)
 
+    def reap(self, timeout: float = 10.0) -> int:
+        """Kill every process left by the sandbox user; return how many there were.
+
+        The pid namespace ends with the kernel, but its processes take a moment
+        to exit, and ``RLIMIT_NPROC`` counts them against the next kernel of the
+        same uid (after a fork bomb, that kernel could not start).
+        """
+        if self.uid is None:
+            return 0
+        import signal
+        import time
+
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            pids = []
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        if entry.stat().st_uid == self.uid:
+                            pids.append(int(entry.name))
+                    except OSError:
+                        continue
+            if not pids or time.monotonic() > deadline:
+                return seen
+            seen = max(seen, len(pids))
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.05)
+
     def _nproc(self) -> int:
         if self.uid is not None:
             return self.max_processes

@@ -91,6 +91,8 @@ class Check:
     hidden: bool = False
     text: str = ""
     hint: str | None = None
+    pair: bool = False  # the expected value is an expression: both values come from the kernel
+    nested: bool = False  # inside a loop or condition: zero or more reports, all must pass
 
 
 @dataclasses.dataclass
@@ -189,7 +191,10 @@ def _parse_check(stmt: ast.stmt, source: str, index: int, hidden: set[int]) -> t
     kwargs = {k.arg: k.value for k in call.keywords}
     args = list(call.args)
     options = {}
-    for key in ("atol", "rtol", "hint"):
+    if "hint" in kwargs:
+        ok, value = _literal(kwargs.pop("hint"))
+        options["hint"] = value if ok and isinstance(value, str) else None  # an f-string hint is dropped
+    for key in ("atol", "rtol"):
         if key in kwargs:
             ok, value = _literal(kwargs.pop(key))
             if not ok:
@@ -206,13 +211,29 @@ def _parse_check(stmt: ast.stmt, source: str, index: int, hidden: set[int]) -> t
     expected = args[1] if len(args) > 1 else kwargs.pop("expected", None)
     if actual is None or expected is None or kwargs or len(args) > 2:
         return None
-    ok, value = _literal(expected)
-    if not ok:
-        return None  # not a literal: the check runs in the kernel as written
     kind = "close" if name == "expect_close" else "equal"
-    check = Check(index, kind, value, atol=float(options.get("atol", 1e-8)), rtol=float(options.get("rtol", 1e-5)),
-                  hidden=is_hidden, text=text, hint=options.get("hint"))
-    return check, f"__bl_emit__({index}, lambda: ({ast.get_source_segment(source, actual)}))"
+    actual_code = ast.get_source_segment(source, actual)
+    ok, value = _literal(expected)
+    check = Check(index, kind, value if ok else None, atol=float(options.get("atol", 1e-8)),
+                  rtol=float(options.get("rtol", 1e-5)), hidden=is_hidden, text=text, hint=options.get("hint"),
+                  pair=not ok)
+    if ok:
+        return check, f"__bl_emit__({index}, lambda: ({actual_code}))"
+    # Not a literal (e.g. a length to match): both sides come from the kernel, the comparison does not.
+    return check, f"__bl_emit__({index}, lambda: (({actual_code}), ({ast.get_source_segment(source, expected)})))"
+
+
+def _statements(body: list, nested: bool = False):
+    """Yield (statement, nested) for every statement, inside compound statements too."""
+    for stmt in body:
+        yield stmt, nested
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                   ast.ClassDef, ast.Lambda)):
+                yield from _statements(inner, True)
+        for handler in getattr(stmt, "handlers", []) or []:
+            yield from _statements(handler.body, True)
 
 
 def instrument(source: str) -> Instrumented:
@@ -237,14 +258,21 @@ def instrument(source: str) -> Instrumented:
     lines = source.splitlines()
     replacements = []
     checks = []
-    for stmt in tree.body:
+    taken: set[int] = set()
+    for stmt, nested in _statements(tree.body):
+        span = set(range(stmt.lineno, stmt.end_lineno + 1))
+        # Only statements that own their lines can be swapped (not `for x in y: check(x)`).
+        if span & taken or lines[stmt.lineno - 1][:stmt.col_offset].strip():
+            continue
         parsed = _parse_check(stmt, source, len(checks), hidden)
         if parsed is None:
             continue
         check, code = parsed
+        check.nested = nested
         checks.append(check)
-        replacements.append((stmt.lineno, stmt.end_lineno, code))
-    for start, end, code in reversed(replacements):
+        taken |= span
+        replacements.append((stmt.lineno, stmt.end_lineno, " " * stmt.col_offset + code))
+    for start, end, code in sorted(replacements, reverse=True):
         lines[start - 1:end] = [code]
     return Instrumented(_EMIT.strip() + "\n" + "\n".join(lines) + "\ndel __bl_emit__\n", checks, plain=False)
 
@@ -292,40 +320,51 @@ def judge(instrumented: Instrumented, outputs: list, error: str | None) -> CellV
     for check in instrumented.checks:
         label = f"hidden check {check.index + 1}" if check.hidden else f"check {check.index + 1}: {check.text}"
         got = sent.get(check.index, [])
-        if len(got) != 1:
+        if not check.nested and len(got) != 1:
             passed = False
             lines.append(f"FAILED {label} (did not run)" if not got else f"FAILED {label} (reported twice)")
             continue
-        payload = got[0]
-        if "error" in payload:
-            passed = False
-            lines.append(f"FAILED {label}: raised {payload['error']}")
-            continue
-        actual = decode(payload.get("value"))
-        if check.kind == "close":
-            ok = close(actual, check.expected, atol=check.atol, rtol=check.rtol)
-        elif check.kind == "equal":
-            ok = equal(actual, check.expected)
-        else:
-            ok = actual is True
-        if ok:
+        failure = None
+        for payload in got:
+            failure = _judge_one(check, payload)
+            if failure is not None:
+                break
+        if failure is None:
             lines.append(f"ok     {label}")
             continue
         passed = False
-        if check.hidden:
-            lines.append(f"FAILED {label}")
-        elif check.kind == "true":
-            lines.append(f"FAILED {label}" + (f": {check.hint}" if check.hint else ""))
-        else:
-            tol = f" (atol={check.atol:g}, rtol={check.rtol:g})" if check.kind == "close" else ""
-            lines.append(f"FAILED {label}: expected {_show(check.expected)}{tol}, got {_show(actual)}"
-                         + (f": {check.hint}" if check.hint else ""))
+        lines.append(f"FAILED {label}" + ("" if check.hidden else failure))
     if error:
         passed = False
         lines.append(f"FAILED the test cell did not complete: {error}")
     if not instrumented.checks and not error:
         lines.append("ok     (no checks in this cell; it ran without error)")
     return CellVerdict(passed, lines)
+
+
+def _judge_one(check: Check, payload: dict) -> str | None:
+    """None if one reported value passes the check, else what to tell the student (for visible checks)."""
+    if "error" in payload:
+        return f": raised {payload['error']}"
+    actual = decode(payload.get("value"))
+    expected = check.expected
+    if check.pair:
+        if not (isinstance(actual, tuple) and len(actual) == 2):
+            return ": the check did not report a value"
+        actual, expected = actual
+    if check.kind == "close":
+        ok = close(actual, expected, atol=check.atol, rtol=check.rtol)
+    elif check.kind == "equal":
+        ok = equal(actual, expected)
+    else:
+        ok = actual is True
+    if ok:
+        return None
+    hint = f": {check.hint}" if check.hint else ""
+    if check.kind == "true":
+        return hint
+    tol = f" (atol={check.atol:g}, rtol={check.rtol:g})" if check.kind == "close" else ""
+    return f": expected {_show(expected)}{tol}, got {_show(actual)}{hint}"
 
 
 # --- tamper detection -------------------------------------------------------

@@ -186,6 +186,7 @@ def grade_submission(job: dict) -> dict:
         sources = [PROBE_START] + sources + [PROBE_END]
 
     scratch = Path(tempfile.mkdtemp(prefix="blg-", dir="/tmp"))
+    policy, run_flags = None, []
     try:
         release_dir = Path(job.get("release_dir") or "")
         if release_dir.is_dir():
@@ -193,16 +194,20 @@ def grade_submission(job: dict) -> dict:
             for item in release_dir.iterdir():
                 if item.suffix != ".ipynb" and item.is_file():
                     shutil.copy(item, scratch / item.name)
-        policy = None
         if config.sandbox != "off" and job.get("sandbox", True):
             policy = SandboxPolicy.for_course(scratch, secret=job.get("secret", []), config=config,
                                               slot=int(job.get("slot", 0)))
             policy.prepare()
+            policy.reap()
         runs, run_flags = run_cells(sources, scratch=scratch, policy=policy, cell_timeout=config.cell_timeout,
                                     notebook_timeout=config.notebook_timeout,
                                     max_output_bytes=config.max_output_bytes,
                                     kernel_name=(spec.kernelspec or {}).get("name", "python3"))
     finally:
+        if policy is not None:
+            left = policy.reap()
+            if left:
+                print(f"{student}/{lab}: killed {left} process(es) left by the kernel", file=sys.stderr)
         shutil.rmtree(scratch, ignore_errors=True)
     flags += run_flags
     if hardened:

@@ -63,9 +63,24 @@ def test_decode_restores_tuples_nonfinite_floats_and_big_ints():
     assert decode({"__opaque__": "X"}) != decode({"__opaque__": "X"})
 
 
-def test_non_literal_expected_value_stays_in_the_kernel():
-    plan = instrument("expect_close(f(1), np.array([1.0]))")
-    assert plan.checks == [] and "expect_close(f(1), np.array([1.0]))" in plan.code
+def test_non_literal_expected_value_is_compared_outside_too():
+    """`expect_equal(len(a), len(b))`: both values come from the kernel, the comparison does not."""
+    plan = instrument("expect_equal(len(a), len(b), hint=f'{n} items')")
+    (check,) = plan.checks
+    assert check.pair and check.hint is None and "expect_equal" not in plan.code
+    assert judge(plan, [_emit(0, {"__tuple__": [3, 3]})], None).passed
+    assert not judge(plan, [_emit(0, {"__tuple__": [3, 4]})], None).passed
+    assert not judge(plan, [_emit(0, 3)], None).passed
+
+
+def test_checks_inside_loops_must_all_pass():
+    source = "for value in values:\n    expect_true(value > 0)\nfor x in y: expect_true(x)"
+    plan = instrument(source)
+    (check,) = plan.checks  # the one-line loop keeps its check in the kernel
+    assert check.nested and "for x in y: expect_true(x)" in plan.code
+    compile(plan.code, "<cell>", "exec")
+    assert judge(plan, [_emit(0, True), _emit(0, True)], None).passed
+    assert not judge(plan, [_emit(0, True), _emit(0, False)], None).passed
 
 
 def test_scan_flags_machinery_and_not_ordinary_code():
