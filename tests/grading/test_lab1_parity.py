@@ -1,6 +1,6 @@
 """On Lab 1, does the hardened verdict equal plain `nbgrader autograde` for honest submissions?
 
-Honest: the solution, the untouched release, and wrong answers to two tasks from the Lab 1
+Honest: the solution, the untouched release, and a wrong answer from the Lab 1
 wrong-answer table. Plain nbgrader runs every check in the student's kernel; the hardened
 verdict compares values outside it. They must agree cell by cell.
 """
@@ -32,7 +32,7 @@ def _students(tmp_path: Path) -> dict[str, Path]:
                  "blank": nbformat.read(str(REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"), as_version=4)}
     seen = set()
     for entry in WRONG_ANSWERS:
-        if entry["grade_id"] in seen or len(seen) >= 2:
+        if entry["grade_id"] in seen or len(seen) >= 1:
             continue
         seen.add(entry["grade_id"])
         nb = nbformat.read(str(SOURCE), as_version=4)
