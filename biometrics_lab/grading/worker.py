@@ -199,10 +199,17 @@ def grade_submission(job: dict) -> dict:
                                               slot=int(job.get("slot", 0)))
             policy.prepare()
             policy.reap()
-        runs, run_flags = run_cells(sources, scratch=scratch, policy=policy, cell_timeout=config.cell_timeout,
-                                    notebook_timeout=config.notebook_timeout,
-                                    max_output_bytes=config.max_output_bytes,
-                                    kernel_name=(spec.kernelspec or {}).get("name", "python3"))
+        for attempt in range(2):
+            runs, run_flags = run_cells(sources, scratch=scratch, policy=policy, cell_timeout=config.cell_timeout,
+                                        notebook_timeout=config.notebook_timeout,
+                                        max_output_bytes=config.max_output_bytes,
+                                        kernel_name=(spec.kernelspec or {}).get("name", "python3"))
+            # A kernel that never started ran no student code: try once more on a clean slate.
+            if attempt or not any(f.startswith("kernel-error") for f in run_flags):
+                break
+            print(f"{student}/{lab}: kernel did not start ({run_flags}); retrying", file=sys.stderr)
+            if policy is not None:
+                policy.reap()
     finally:
         if policy is not None:
             left = policy.reap()
