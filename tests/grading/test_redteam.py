@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import socket
 import threading
 import zipfile
@@ -111,7 +112,11 @@ def _metadata_attacks(base):
         fake.id = "fake-cell"
         nb.cells.insert(i + 1, fake)
 
+    def same_cell_id(nb, i, cell):
+        cell.id = nb.cells[i - 1].id  # nbformat cell ids: the test cell takes the answer cell's id
+
     return {
+        "same-cell-id": _edit(base, "g0-cosine-test", same_cell_id),
         "deleted-test": _edit(base, "g0-cosine-test", delete),
         "test-to-pass": _edit(base, "g0-cosine-test", to_pass),
         "test-to-markdown": _edit(base, "g0-cosine-test", to_markdown),
@@ -154,7 +159,8 @@ def batch(released, tmp_path_factory):
     entries = {}  # zip entry name -> (bytes, date)
 
     def add(name, nb, date=BEFORE):
-        data = nb if isinstance(nb, bytes) else nbformat.writes(nb).encode()
+        # json, not nbformat.writes: nbformat would repair the duplicated cell ids this batch hands in.
+        data = nb if isinstance(nb, bytes) else json.dumps(nb).encode()
         entries[name] = (data, date)
 
     add(f"honest-right/{LAB}.ipynb", student_notebook(released, RIGHT))
@@ -209,7 +215,7 @@ def test_honest_students_are_graded_right(batch):
 
 
 @pytest.mark.parametrize("attack", [*ATTACK_CELLS, "deleted-test", "test-to-pass", "test-to-markdown",
-                                    "points-changed", "grade-id-changed", "duplicated-ids"])
+                                    "points-changed", "grade-id-changed", "duplicated-ids", "same-cell-id"])
 def test_no_attack_earns_the_wrong_answers_points(batch, attack):
     """The wrong cosine never scores; the right count scores unless the attack broke the run (then flagged)."""
     row = _rows(batch[0])[(attack, LAB)]
@@ -234,7 +240,7 @@ def test_machinery_attacks_are_flagged(batch, attack, code):
 @pytest.mark.parametrize("attack", ["sys-exit", "infinite-loop", "allocate-50gb", "fork-bomb", "network",
                                     "read-secrets", "write-other-student", "test-to-pass", "deleted-test",
                                     "test-to-markdown", "points-changed", "grade-id-changed", "duplicated-ids",
-                                    "monkeypatch", "custom-exc", "output-flood"])
+                                    "same-cell-id", "monkeypatch", "custom-exc", "output-flood"])
 def test_attacks_that_leave_the_kernel_running_get_their_true_score(batch, attack):
     row = _rows(batch[0])[(attack, LAB)]
     assert (row["g0-cosine-test"], row["g0-count-test"], row["score"]) == ("0", "1", "1"), row
