@@ -3,8 +3,10 @@
 The course-wide tests (test_release.py, test_autograde.py) grade the lab through
 nbgrader; these read the source notebook and ask lab-specific questions: does
 every objective point at graded work, does every check cell have both visible
-checks and hidden value tests, are case-study figures loaded rather than typed,
-and is the autograded number of components away from a knife edge.
+checks and hidden value tests, do the visible checks catch the slips a new
+student made, does every name a student creates lead `needs()` to its question,
+are case-study figures loaded rather than typed, and is the autograded number of
+components away from a knife edge.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from nbgrader import utils as nbutils
 
 from biometrics_lab import casestudy
 from biometrics_lab._paths import REPO_ROOT
+from tests.wrong_answers.lab1_templates import WRONG_ANSWERS
 
 LAB = "lab1-templates"
 SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
 CHECKS = ("expect_close", "expect_equal", "expect_true")
+# Wrong answers that passed the visible checks in the new-student trial (2026-11-27): the visible
+# checks, not only the hidden tests, must now catch them.
+CAUGHT_VISIBLY = ("grid first thirty rows", "enroll normalises each capture then averages",
+                  "reconstruct without undoing the normalisation", "storage in bits")
 
 
 @pytest.fixture(scope="module")
@@ -113,13 +120,13 @@ def test_case_study_figures_are_loaded_not_typed():
     assert 'casestudy.figure("edid_holders")' in text
 
 
-def test_k_target_is_not_on_a_knife_edge(source):
-    """Is the answer to Question 2.1 robust to tiny numerical differences between machines?
+def _code(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
 
-    Runs the source's cells up to the answer in this process (no kernel) and
-    checks that the cumulative explained variance is at least 0.001 away from
-    the target on both sides of k_target.
-    """
+
+@pytest.fixture(scope="module")
+def solved(source):
+    """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -127,16 +134,62 @@ def test_k_target_is_not_on_a_knife_edge(source):
 
     namespace: dict = {}
     for cell in source.cells:
-        if cell.cell_type != "code" or not (nbutils.is_locked(cell) or nbutils.is_solution(cell)) \
-                or nbutils.is_grade(cell):
+        if cell.cell_type != "code" or nbutils.is_grade(cell):
             continue
-        code = "\n".join(line for line in cell.source.splitlines() if "### BEGIN" not in line and "### END" not in line)
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(code, _meta(cell)["grade_id"], "exec"), namespace)
+            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
         plt.close("all")
-        if _meta(cell)["grade_id"] == "l1-k-target-answer":
-            break
-    cumulative, k, target = namespace["cumulative"], namespace["k_target"], namespace["VARIANCE_TARGET"]
+    return namespace
+
+
+def test_k_target_is_not_on_a_knife_edge(solved):
+    """Is the answer to Question 2.1 robust to tiny numerical differences between machines?
+
+    Checks that the cumulative explained variance is at least 0.001 away from
+    the target on both sides of k_target.
+    """
+    cumulative, k, target = solved["cumulative"], solved["k_target"], solved["VARIANCE_TARGET"]
     assert cumulative[k - 1] - target >= 1e-3
     assert target - cumulative[k - 2] >= 1e-3
     assert np.all(np.diff(cumulative) > 0)
+
+
+@pytest.mark.parametrize("name", CAUGHT_VISIBLY)
+def test_visible_checks_catch_the_trials_slips(source, solved, name):
+    """Does the check cell right after the answer fail on its visible checks alone, with a hint?"""
+    answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
+    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
+    namespace = dict(solved)
+    exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
+    visible, _ = _split_hidden(cells[answer["loses"][0]].source)
+    # The solution passes the same visible checks (so the failure below is the wrong answer's).
+    exec(compile(visible, "visible", "exec"), dict(solved))
+    with pytest.raises(AssertionError, match=": "):  # "expected ..., got ...: <hint>"
+        exec(compile(visible, "visible", "exec"), namespace)
+
+
+def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
+    """Does needs() map each name the grading table says students create to its question, and only those?"""
+    intro = source.cells[0].source
+    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
+    created = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
+            for name in re.findall(r"`([a-z_]+)", cells[1]):
+                created[name] = cells[0]
+    assert created == solved["ANSWERS"]
+    needs = solved["needs"]
+    for name, question in [("grid_images", "Question 1.1 first"), ("templates", "Question 3.1."),
+                           ("scores", "Questions 3.1 and 4.1."), ("first_capture", "run the cells above")]:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert needs(lambda: eval(name, {})) is None
+        assert question in out.getvalue(), out.getvalue()
+
+    solved_stub = dict(solved)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # the released stub of Question 3.1
+        exec("def enroll(features):\n    raise NotImplementedError()\n\n"
+             "result = needs(lambda: enroll(None))", solved_stub)
+    assert "Question 3.1 first" in out.getvalue() and solved_stub["result"] is None
