@@ -193,3 +193,9 @@ def test_needs_names_the_question_of_every_name_a_student_creates(source, solved
         exec("def enroll(features):\n    raise NotImplementedError()\n\n"
              "result = needs(lambda: enroll(None))", solved_stub)
     assert "Question 3.1 first" in out.getvalue() and solved_stub["result"] is None
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # a typo inside the student's own function
+        exec("def compare(probes, templates):\n    return probes @ template.T\n\n"
+             "result = needs(lambda: compare(probe_features, templates))", solved_stub)
+    assert "Your `compare` uses `template`" in out.getvalue() and "Question 4.1" in out.getvalue(), out.getvalue()
