@@ -212,3 +212,17 @@ def test_manual_scores_from_formgrader_survive_a_rerun(graded, tmp_path):
     with Gradebook(db) as gb:
         kept = gb.find_grade("g0-reflect", LAB, LAB, "alice")
         assert (kept.manual_score, kept.needs_manual_grade) == (1.5, False)
+
+
+def test_plain_mode_falls_for_a_monkeypatch_that_the_hardened_verdict_rejects(released, tmp_path):
+    """The hole this grader closes: in the student's kernel a rebound check passes a wrong answer."""
+    nb = student_notebook(released, {**RIGHT, "g0-cosine": WRONG["g0-cosine"]})
+    nb.cells.insert(2, nbformat.v4.new_code_cell("expect_close = expect_equal = lambda *a, **k: None"))
+    write_student(tmp_path / "subs", "mallory", nb)
+    for mode in ("plain", "hardened"):
+        grade(tmp_path / "subs", out=tmp_path / mode, workers=1, course_root=FIXTURE_COURSE, config=CONFIG,
+              mode=mode, feedback=False)
+    plain = read_csv(tmp_path / "plain" / "grades.csv")[("mallory", LAB)]
+    hardened = read_csv(tmp_path / "hardened" / "grades.csv")[("mallory", LAB)]
+    assert plain["g0-cosine-test"] == "2"  # nbgrader's way: the wrong answer earns the points
+    assert hardened["g0-cosine-test"] == "0" and "tamper" in hardened["flags"]
