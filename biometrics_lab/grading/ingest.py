@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
@@ -38,7 +39,7 @@ MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 
 #: Flags after which a submission is not executed (it scores 0).
 BLOCKING = ("empty", "malformed-json", "malformed-notebook", "wrong-name", "unsafe-path",
-            "non-utf8-name", "too-large", "unknown-lab")
+            "non-utf8-name", "too-large", "unknown-lab", "corrupt-zip-entry")
 
 _STUDENT_RE = re.compile(r"[\w][\w.@+-]*")
 _CANVAS_RE = re.compile(r"^(?P<login>[^_/]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>[^/]+)$")
@@ -280,10 +281,32 @@ def _from_zip(path: Path, labs: tuple[str, ...], staging: Path) -> list[Submissi
                 continue
             dest = staging / f"{index:05d}-{submission_id}" / student / lab / f"{lab}.ipynb"
             dest.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
+            try:
+                with archive.open(info) as src, open(dest, "wb") as out:
+                    # Never more than the limit, whatever the entry's header claims.
+                    shutil.copyfileobj(_Capped(src, MAX_NOTEBOOK_BYTES + 1), out, 1 << 20)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
+                dest.unlink(missing_ok=True)
+                records.append(Submission(student, lab, None, timestamp, flags + (
+                    f"corrupt-zip-entry: {type(error).__name__}: {str(error)[:100]}",), origin))
+                continue
             records.append(Submission(student, lab, dest, timestamp, flags + tuple(check_notebook(dest)), origin))
     return records
+
+
+class _Capped:
+    """A file reader that stops after ``limit`` bytes (zip entries can lie about their size)."""
+
+    def __init__(self, raw, limit: int):
+        self.raw, self.left = raw, limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self.left <= 0:
+            return b""
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.raw.read(size)
+        self.left -= len(data)
+        return data
 
 
 def _latest(records: list[Submission]) -> list[Submission]:

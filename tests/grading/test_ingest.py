@@ -109,6 +109,18 @@ def test_zip_slip_and_non_utf8_names_are_refused_and_nothing_escapes(tmp_path):
     assert all(staging in p.parents for p in written), written
 
 
+def test_corrupt_zip_entry_is_flagged_and_the_rest_extracted(tmp_path):
+    archive = _zip(tmp_path / "c.zip", [("bad_1_1_lab1-templates.ipynb", _nb_bytes("bad")),
+                                        ("good_2_2_lab1-templates.ipynb", _nb_bytes("good"))])
+    data = archive.read_bytes()
+    # Flip bytes of the first entry's data: its CRC no longer matches.
+    start = data.index(b"# bad")
+    archive.write_bytes(data[:start] + b"# BAD" + data[start + 5:])
+    records = _by(ingest(archive, LABS, tmp_path / "staging"))
+    assert records[("bad", "lab1-templates")].flags[0].startswith("corrupt-zip-entry")
+    assert records[("good", "lab1-templates")].gradable
+
+
 def test_wrong_name_in_zip_is_flagged(tmp_path):
     archive = _zip(tmp_path / "a.zip", [("doe_1_2_homework.ipynb", _nb_bytes()), ("README.txt", b"hi")])
     records = ingest(archive, LABS, tmp_path / "staging")
