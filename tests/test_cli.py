@@ -28,7 +28,7 @@ def _free_port() -> int:
 def test_help_lists_every_command():
     """Does --help name each subcommand the README uses?"""
     out = subprocess.run([CLI, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("lab", "release", "data", "nbgrader"):
+    for command in ("lab", "release", "grade", "data", "nbgrader"):
         assert command in out
 
 
