@@ -9,6 +9,7 @@ grading folder).
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -40,6 +41,7 @@ def load_config(course_root: Path | None = None, db_url: str | None = None) -> C
     -------
     config : traitlets.config.Config
     """
+    _put_interpreter_tools_on_path()
     path = config_path()
     env = {}
     if course_root is not None:
@@ -91,6 +93,19 @@ def release(labs: list[str] | None = None, course_root: Path | None = None) -> l
             raise RuntimeError(f"nbgrader generate_assignment {lab} failed:\n{result.get('error') or result.get('log')}")
         released.append(root / "labs" / lab / f"{lab}.ipynb")
     return released
+
+
+def _put_interpreter_tools_on_path() -> None:
+    """Put this interpreter's scripts folder first on PATH.
+
+    nbgrader runs ``alembic`` (and kernels run ``jupyter``) by PATH, so a
+    command started as ``.venv/bin/biometrics-lab`` without an activated venv
+    would fail with "No such file or directory: 'alembic'".
+    """
+    scripts = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != scripts:
+        os.environ["PATH"] = os.pathsep.join([scripts, *[p for p in parts if p and p != scripts]])
 
 
 @contextmanager

@@ -79,3 +79,23 @@ def test_lab_serves_the_labs_folder(tmp_path):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.mark.slow
+def test_release_works_without_the_venv_on_path(tmp_path):
+    """Started as `.venv/bin/biometrics-lab` with no activated venv, does nbgrader still find alembic?"""
+    fixture = cli.REPO_ROOT / "tests" / "fixtures" / "solutions"
+    lab = next(p.name for p in fixture.iterdir() if p.is_dir())
+    (tmp_path / "solutions").mkdir()
+    subprocess.run(["cp", "-r", str(fixture / lab), str(tmp_path / "solutions")], check=True)
+    script = (
+        "import sys, biometrics_lab._paths as p, biometrics_lab.course as c;"
+        f"c.LAB_IDS = p.LAB_IDS = ({lab!r},);"
+        f"print(c.release([{lab!r}], course_root=sys.argv[1]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "labs" / lab / f"{lab}.ipynb").is_file()
