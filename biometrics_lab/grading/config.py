@@ -21,8 +21,12 @@ class GradingConfig:
     notebook_timeout : float
         Wall seconds per notebook (kernel start to finish); past it the run of
         that notebook is killed and its autograded cells score 0.
+    cell_cpu_seconds : float
+        CPU seconds one cell may use, over every process of the sandbox user;
+        past it the kernel is killed and the cell fails. Needs the sandbox's
+        own uid (a grader run as root); otherwise only ``cpu_seconds`` applies.
     cpu_seconds : int
-        CPU-time limit of the kernel (``RLIMIT_CPU``).
+        CPU-time limit of the kernel for the whole notebook (``RLIMIT_CPU``).
     memory_bytes : int
         Address-space limit of the kernel (``RLIMIT_AS``).
     max_processes : int
@@ -42,6 +46,7 @@ class GradingConfig:
     """
 
     cell_timeout: float = 60.0
+    cell_cpu_seconds: float = 60.0
     notebook_timeout: float = 600.0
     cpu_seconds: int = 300
     memory_bytes: int = 4 * 1024 ** 3
@@ -55,7 +60,7 @@ class GradingConfig:
     def __post_init__(self) -> None:
         if self.sandbox not in ("auto", "require", "off"):
             raise ValueError(f"sandbox={self.sandbox!r}; expected 'auto', 'require' or 'off'")
-        for name in ("cell_timeout", "notebook_timeout", "cpu_seconds", "memory_bytes", "max_processes",
+        for name in ("cell_timeout", "cell_cpu_seconds", "notebook_timeout", "cpu_seconds", "memory_bytes", "max_processes",
                      "max_file_bytes", "max_output_bytes"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be positive")

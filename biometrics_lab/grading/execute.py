@@ -63,7 +63,8 @@ class _Client(NotebookClient):
 
 
 def run_cells(sources: list[str], *, scratch: Path, policy: SandboxPolicy | None, cell_timeout: float,
-              notebook_timeout: float, max_output_bytes: int, kernel_name: str = "python3") -> tuple[list, list]:
+              notebook_timeout: float, max_output_bytes: int, kernel_name: str = "python3",
+              cell_cpu_seconds: float | None = None) -> tuple[list, list]:
     """Run code cells in one fresh kernel.
 
     Parameters
@@ -78,6 +79,10 @@ def run_cells(sources: list[str], *, scratch: Path, policy: SandboxPolicy | None
         Wall seconds per cell and for the whole run.
     max_output_bytes : int
         Output kept over all cells.
+    cell_cpu_seconds : float, optional
+        CPU seconds a cell may use (all processes of the sandbox user); past it
+        the kernel is killed and the cell fails with ``"cpu limit"``. Applies
+        only when the policy gives the kernel a uid of its own.
 
     Returns
     -------
@@ -105,13 +110,41 @@ def run_cells(sources: list[str], *, scratch: Path, policy: SandboxPolicy | None
 
     client.on_cell_executed = on_executed
 
+    watch_cpu = cell_cpu_seconds is not None and policy is not None and policy.cpu_seconds_used() is not None
+    over_cpu: set[int] = set()
+
+    async def _cpu_watchdog(index: int) -> None:
+        # Measured from outside the kernel: the student's code cannot see or stop it.
+        start = policy.cpu_seconds_used()
+        while True:
+            await asyncio.sleep(0.2)
+            used = policy.cpu_seconds_used()
+            if used is not None and used - start > cell_cpu_seconds:
+                over_cpu.add(index)
+                policy.reap(timeout=2.0)
+                return
+
+    async def _execute(cell: Any, index: int) -> None:
+        if not watch_cpu:
+            await client.async_execute_cell(cell, index, execution_count=index + 1)
+            return
+        watchdog = asyncio.ensure_future(_cpu_watchdog(index))
+        try:
+            await client.async_execute_cell(cell, index, execution_count=index + 1)
+        finally:
+            watchdog.cancel()
+
     async def _run() -> None:
         client.km = SandboxKernelManager(kernel_name=kernel_name, policy=policy, scratch=scratch)
         async with client.async_setup_kernel(cwd=str(scratch)):
             for index, cell in enumerate(nb.cells):
                 try:
-                    await client.async_execute_cell(cell, index, execution_count=index + 1)
+                    await _execute(cell, index)
                 except DeadKernelError:
+                    if index in over_cpu:
+                        runs[index] = CellRun(list(cell.outputs), "cpu limit")
+                        flags.append(f"cpu-limit: cell {index} used more than {cell_cpu_seconds:g} CPU seconds")
+                        return
                     runs[index] = CellRun(list(cell.outputs), "kernel died")
                     flags.append(f"kernel-died: the kernel stopped in cell {index} (exit, crash or a resource limit)")
                     return

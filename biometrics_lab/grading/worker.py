@@ -201,6 +201,7 @@ def grade_submission(job: dict) -> dict:
             policy.reap()
         for attempt in range(2):
             runs, run_flags = run_cells(sources, scratch=scratch, policy=policy, cell_timeout=config.cell_timeout,
+                                        cell_cpu_seconds=config.cell_cpu_seconds,
                                         notebook_timeout=config.notebook_timeout,
                                         max_output_bytes=config.max_output_bytes,
                                         kernel_name=(spec.kernelspec or {}).get("name", "python3"))

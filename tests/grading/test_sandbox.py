@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,24 @@ def test_grading_without_the_sandbox_gives_the_same_scores(released, tmp_path):
           config=GradingConfig(sandbox="off", cell_timeout=30, notebook_timeout=120))
     row = read_csv(tmp_path / "out" / "grades.csv")[("alice", LAB)]
     assert (row["g0-cosine-test"], row["g0-count-test"], row["flags"]) == ("2", "1", "")
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=f"sandbox: {unavailable_reason()}")
+@pytest.mark.skipif(os.geteuid() != 0, reason="a per-cell CPU limit needs the sandbox's own uid (grader run as root)")
+def test_a_cell_that_burns_cpu_is_stopped_by_the_per_cell_cpu_limit(tmp_path):
+    """Is a busy cell stopped after its CPU budget, long before its wall limit, while light cells pass?"""
+    from biometrics_lab.grading.execute import run_cells
+
+    scratch = Path("/tmp") / "blg-test-cpu-scratch"
+    config = GradingConfig(cell_cpu_seconds=2, cell_timeout=60)
+    policy = SandboxPolicy.for_course(scratch, secret=[str(tmp_path)], config=config, slot=7)
+    policy.prepare()
+    policy.reap()
+    sources = ["x = sum(range(1000))", "while True:\n    pass", "y = 1"]
+    runs, flags = run_cells(sources, scratch=scratch, policy=policy, cell_timeout=60, notebook_timeout=120,
+                            max_output_bytes=10 ** 6, cell_cpu_seconds=2)
+    policy.reap()
+    assert runs[0].error is None
+    assert runs[1].error == "cpu limit", (runs, flags)
+    assert runs[2].error == "not run"
+    assert any(flag.startswith("cpu-limit: cell 1") for flag in flags), flags
