@@ -204,3 +204,50 @@ def test_manual_cells_have_a_mark_scheme_with_rubric_levels(spec):
         elif max(levels) != points:
             problems.append(f"{gid}: top rubric level {max(levels)} != cell points {points}")
     assert not problems, problems
+
+
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
+
+
+def _verdicts_held_in_the_kernel(code: str) -> list[str]:
+    """Statements of a hidden-test region whose verdict the student's kernel could decide.
+
+    Allowed: assignments and function definitions that build inputs, and
+    ``expect_close``/``expect_equal`` calls whose expected value is a literal
+    (the hardened grader compares those outside the kernel). Anything else
+    (``assert``, ``expect_true``, a bare expression) is returned.
+    """
+    import ast
+
+    problems = []
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.FunctionDef, ast.Import, ast.ImportFrom)):
+            continue
+        call = node.value if isinstance(node, ast.Expr) else None
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                and call.func.id in ("expect_close", "expect_equal") and len(call.args) >= 2):
+            try:
+                ast.literal_eval(call.args[1])
+                continue
+            except ValueError:
+                pass
+        problems.append(ast.unparse(node)[:120])
+    return problems
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_hidden_tests_compare_with_literal_values(spec):
+    """Is every hidden verdict an expect_close/expect_equal against a literal, so the grader decides it outside the kernel?"""
+    problems = {}
+    for cell in _source(spec).cells:
+        for region in _HIDDEN.findall(cell.source):
+            found = _verdicts_held_in_the_kernel(region)
+            if found:
+                problems[grade_id(cell)] = found
+    assert not problems, problems
+
+
+def test_kernel_held_verdicts_are_found():
+    """Would an assert or expect_true in a hidden region be caught?"""
+    code = "x = f(1)\nexpect_close(x, 0.5)\nassert x > 0\nexpect_true(x)\nexpect_equal(x, y)\n"
+    assert _verdicts_held_in_the_kernel(code) == ["assert x > 0", "expect_true(x)", "expect_equal(x, y)"]
