@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 #: The repository root when running from a checkout (editable install).
@@ -40,3 +42,14 @@ def checkout_root() -> Path:
             "run this command from a clone of the course repository."
         )
     return REPO_ROOT
+
+
+def path_with_interpreter_scripts(path: str) -> str:
+    """Return the search path ``path`` with this interpreter's scripts folder first.
+
+    nbgrader runs ``alembic`` and kernels run ``jupyter`` by PATH; a command
+    started as ``.venv/bin/biometrics-lab`` without an activated venv, or a
+    worker process, must still find the venv's copies.
+    """
+    scripts = os.path.dirname(sys.executable)
+    return os.pathsep.join([scripts, *[part for part in path.split(os.pathsep) if part and part != scripts]])

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._paths import LAB_IDS, REPO_ROOT
+from ._paths import LAB_IDS, REPO_ROOT, path_with_interpreter_scripts
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -68,8 +68,7 @@ def _cmd_nbgrader(args: argparse.Namespace) -> int:
 
     nbgrader = Path(sys.executable).with_name("nbgrader")
     command = [str(nbgrader), *args.arguments, f"--NbGrader.config_file={config_path()}"]
-    # nbgrader shells out to alembic by PATH: the venv's bin must come first.
-    env = dict(os.environ, PATH=f"{nbgrader.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, PATH=path_with_interpreter_scripts(os.environ.get("PATH", "")))
     return subprocess.call(command, cwd=REPO_ROOT, env=env)
 
 

@@ -9,7 +9,6 @@ grading folder).
 from __future__ import annotations
 
 import os
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -17,7 +16,7 @@ from typing import Iterator
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from ._paths import LAB_IDS, checkout_root
+from ._paths import LAB_IDS, checkout_root, path_with_interpreter_scripts
 
 
 def config_path(repo_root: Path | None = None) -> Path:
@@ -41,7 +40,8 @@ def load_config(course_root: Path | None = None, db_url: str | None = None) -> C
     -------
     config : traitlets.config.Config
     """
-    _put_interpreter_tools_on_path()
+    # nbgrader runs alembic by PATH ("No such file or directory: 'alembic'" otherwise).
+    os.environ["PATH"] = path_with_interpreter_scripts(os.environ.get("PATH", ""))
     path = config_path()
     env = {}
     if course_root is not None:
@@ -93,19 +93,6 @@ def release(labs: list[str] | None = None, course_root: Path | None = None) -> l
             raise RuntimeError(f"nbgrader generate_assignment {lab} failed:\n{result.get('error') or result.get('log')}")
         released.append(root / "labs" / lab / f"{lab}.ipynb")
     return released
-
-
-def _put_interpreter_tools_on_path() -> None:
-    """Put this interpreter's scripts folder first on PATH.
-
-    nbgrader runs ``alembic`` (and kernels run ``jupyter``) by PATH, so a
-    command started as ``.venv/bin/biometrics-lab`` without an activated venv
-    would fail with "No such file or directory: 'alembic'".
-    """
-    scripts = os.path.dirname(sys.executable)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if parts[0] != scripts:
-        os.environ["PATH"] = os.pathsep.join([scripts, *[p for p in parts if p and p != scripts]])
 
 
 @contextmanager

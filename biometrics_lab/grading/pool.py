@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .._paths import path_with_interpreter_scripts
+
 _DONE = object()
 
 
@@ -29,7 +31,7 @@ class _Worker:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(log_dir / f"worker-{slot}.log", "ab")
         env = dict(os.environ)
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["PATH"] = path_with_interpreter_scripts(env.get("PATH", ""))
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.proc = subprocess.Popen([sys.executable, "-m", "biometrics_lab.grading.worker"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
