@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from biometrics_lab._paths import REPO_ROOT
+from biometrics_lab.data import read_manifest
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_ships_every_committed_data_file(wheel):
     """Is each file listed in data/MANIFEST inside the wheel, beside the MANIFEST and datasheet?"""
-    manifest = (REPO_ROOT / "data" / "MANIFEST").read_text().splitlines()
-    listed = [line.split()[-1] for line in manifest if line.strip() and not line.startswith("#")]
+    listed = list(read_manifest(REPO_ROOT / "data" / "MANIFEST"))
     assert listed, "data/MANIFEST lists no files"
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in [*listed, "MANIFEST", "DATASHEET.md", "casestudy.json"]:

@@ -38,6 +38,19 @@ from .._paths import REPO_ROOT, data_dir
 SANDBOX_UID_BASE = 61000
 
 
+def _pids_of(uid: int) -> list[int]:
+    """Return the ids of the live processes owned by ``uid`` (from ``/proc``)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+            except OSError:  # the process ended while we looked
+                continue
+    return pids
+
+
 def bwrap_path() -> str | None:
     """Return the path of ``bwrap`` if it is installed and works here, else None."""
     path = shutil.which("bwrap")
@@ -141,14 +154,10 @@ class SandboxPolicy:
         if self.uid is None:
             return None
         ticks = 0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
+        for pid in _pids_of(self.uid):
             try:
-                if entry.stat().st_uid != self.uid:
-                    continue
                 # Fields after the command name (which may hold spaces): utime, stime, cutime, cstime.
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 ticks += sum(int(value) for value in fields[11:15])
             except (OSError, IndexError, ValueError):
                 continue
@@ -169,14 +178,7 @@ class SandboxPolicy:
         deadline = time.monotonic() + timeout
         seen = 0
         while True:
-            pids = []
-            for entry in Path("/proc").iterdir():
-                if entry.name.isdigit():
-                    try:
-                        if entry.stat().st_uid == self.uid:
-                            pids.append(int(entry.name))
-                    except OSError:
-                        continue
+            pids = _pids_of(self.uid)
             if not pids or time.monotonic() > deadline:
                 return seen
             seen = max(seen, len(pids))
@@ -191,11 +193,7 @@ class SandboxPolicy:
         if self.uid is not None:
             return self.max_processes
         # Not root: RLIMIT_NPROC counts all of this user's processes, so allow those already running.
-        try:
-            own = sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and p.stat().st_uid == os.getuid())
-        except OSError:
-            own = 0
-        return self.max_processes + own
+        return self.max_processes + len(_pids_of(os.getuid()))
 
     def wrap(self, command: list[str]) -> list[str]:
         """Return ``command`` wrapped in prlimit, bwrap and setpriv."""
