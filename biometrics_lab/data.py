@@ -1,5 +1,8 @@
 """Load the committed data sets by name, so that students never handle file paths.
 
+Two kinds: synthetic faces (:func:`load_faces`) and comparison score sets
+(:func:`load_scores`).
+
 Every file is checked against ``data/MANIFEST`` (sha256) before it is read: a
 corrupt, truncated or stale file fails with a message that says how to rebuild
 it. Loaded arrays are read-only because loads are cached and shared.
@@ -16,12 +19,20 @@ import numpy as np
 
 from ._paths import data_dir
 
-__all__ = ["FaceSet", "load_faces", "list_datasets"]
+__all__ = ["FaceSet", "ScoreSet", "load_faces", "load_scores", "list_datasets", "list_score_sets"]
 
 #: Data sets of synthetic faces that :func:`load_faces` knows, with what each is for.
 FACE_SETS = {
     "faces-train": "identities for fitting feature extractors only (300 identities x 5 captures)",
     "faces-eval": "disjoint identities for enrolment and probes (200 identities x 10 captures)",
+}
+
+#: Comparison score sets that :func:`load_scores` knows, with what each is for.
+SCORE_SETS = {
+    "scores-border": "10,000 genuine and 1,000,000 impostor scores from a normal score model calibrated to "
+                     "NIST's best border-photo operating point (FNMR 0.0064 at FMR 1e-6)",
+    "scores-faces": "eigenface scores of faces-eval: 1,400 probes (captures 3-9) x 200 templates, with "
+                    "each probe's mask, glasses, group and acquisition quality",
 }
 
 _REBUILD_HINT = "run `make data` (or `biometrics-lab data`) in a checkout to rebuild the data sets"
@@ -105,6 +116,128 @@ class FaceSet:
             capture={key: values[sel] for key, values in self.capture.items()},
             name=self.name,
         )
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ScoreSet:
+    """Genuine and impostor comparison scores, with what is known about each comparison.
+
+    Scores are similarities: higher means more alike, and a comparison is a
+    **match when score >= threshold** (ISO/IEC 2382-37: FMR is the share of
+    impostor scores that match, FNMR the share of genuine scores that do not).
+
+    Parameters
+    ----------
+    genuine : ndarray of float32, shape (n_genuine,)
+        Mated comparisons: probe and reference of the same identity.
+    impostor : ndarray of float32, shape (n_impostor,)
+        Non-mated comparisons: probe and reference of different identities.
+    genuine_info, impostor_info : dict of str to ndarray
+        Per-comparison metadata, one value per score, in the order of the
+        scores (empty for a model-generated set). For ``scores-faces``:
+        ``probe_identity``, ``reference_identity``, ``probe_index`` (capture
+        number), ``probe_group``, ``reference_group`` (``"A"``/``"B"``),
+        ``probe_mask``, ``probe_glasses`` (bool), ``probe_quality`` (share of
+        the capture that the eigenfaces explain, 0..1).
+    attrs : dict of str to float
+        Constants of the set: for ``scores-border`` the model parameters and
+        target operating point (``target_fmr``, ``target_fnmr``, ``threshold``,
+        ``genuine_mean``, ...); for ``scores-faces`` ``quality_limit``, below
+        which a capture counts as a failure to acquire.
+    name : str
+    """
+
+    genuine: np.ndarray
+    impostor: np.ndarray
+    genuine_info: dict = field(default_factory=dict)
+    impostor_info: dict = field(default_factory=dict)
+    attrs: dict = field(default_factory=dict)
+    name: str = "scores"
+
+    def __post_init__(self):
+        for label, scores, info in [("genuine", self.genuine, self.genuine_info),
+                                    ("impostor", self.impostor, self.impostor_info)]:
+            if np.ndim(scores) != 1:
+                raise ValueError(f"{label} must be 1-D; got shape {np.shape(scores)}")
+            for key, values in info.items():
+                if len(values) != len(scores):
+                    raise ValueError(f"{label}_info[{key!r}] has {len(values)} entries but {label} has {len(scores)}")
+
+    def __repr__(self) -> str:
+        return (f"ScoreSet(name={self.name!r}, genuine={len(self.genuine):,}, impostor={len(self.impostor):,}, "
+                f"info keys={sorted(self.genuine_info)}, attrs={sorted(self.attrs)})")
+
+
+def list_score_sets() -> list[str]:
+    """Return the names accepted by :func:`load_scores`, sorted."""
+    return sorted(SCORE_SETS)
+
+
+def load_scores(name: str) -> ScoreSet:
+    """Load a committed comparison score set by name.
+
+    Parameters
+    ----------
+    name : str
+        ``"scores-border"``: 10,000 genuine and 1,000,000 impostor scores from
+        the score model of :func:`biometrics_lab.synth.calibrate_score_model`,
+        calibrated so that FNMR = 0.0064 at FMR = 1e-6 (NIST FRVT 1:1, best
+        border-photo result). ``"scores-faces"``: the eigenfaces pipeline of
+        Lab 1 on ``faces-eval``, every probe (captures 3-9) against every
+        identity's template (captures 0-2), with per-comparison metadata.
+        See ``data/DATASHEET.md``.
+
+    Returns
+    -------
+    ScoreSet
+        Read-only score arrays (loads are cached) and fresh metadata dicts.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known score set (the message lists valid names).
+    FileNotFoundError, OSError
+        If the file is missing or does not match ``MANIFEST``.
+
+    Examples
+    --------
+    >>> scores = load_scores("scores-faces")
+    >>> len(scores.genuine), len(scores.impostor)
+    (1400, 278600)
+    """
+    if name not in SCORE_SETS:
+        raise ValueError(f"unknown score set name={name!r}; valid names are {list_score_sets()}")
+    arrays = _load_arrays(name)
+    attrs = {key[len("attr_"):]: float(value) for key, value in arrays.items() if key.startswith("attr_")}
+    if "scores" not in arrays:
+        return ScoreSet(genuine=arrays["genuine"], impostor=arrays["impostor"], attrs=attrs, name=name)
+    genuine, impostor, genuine_info, impostor_info = _split_matrix(name)
+    return ScoreSet(genuine=genuine, impostor=impostor, genuine_info=genuine_info, impostor_info=impostor_info,
+                    attrs=attrs, name=name)
+
+
+@functools.lru_cache(maxsize=None)
+def _split_matrix_cached(name: str):
+    arrays = _load_arrays(name)
+    scores = arrays["scores"]
+    mated = arrays["probe_identity"][:, None] == arrays["reference_identity"][None, :]
+    probe_rows, reference_cols = np.indices(scores.shape)
+    parts = []
+    for selector in (mated, ~mated):
+        info = {key: arrays[key][probe_rows[selector]] for key in arrays if key.startswith("probe_")}
+        info.update({key: arrays[key][reference_cols[selector]] for key in arrays if key.startswith("reference_")})
+        for value in info.values():
+            value.flags.writeable = False
+        scores_part = scores[selector]
+        scores_part.flags.writeable = False
+        parts.append((scores_part, info))
+    return parts
+
+
+def _split_matrix(name):
+    """Genuine and impostor scores, in row-major (probe by probe) order, with their metadata."""
+    (genuine, genuine_info), (impostor, impostor_info) = _split_matrix_cached(name)
+    return genuine, impostor, dict(genuine_info), dict(impostor_info)
 
 
 def list_datasets() -> list[str]:

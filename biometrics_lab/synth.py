@@ -8,17 +8,26 @@ groups differ in the mean of tone and of a few shape parameters; they make no
 claim about any real population. A *capture* renders an identity with its own
 pose jitter, lighting, expression, blink, pixel noise and optional occlusion
 (a mask over the lower face, glasses), all recorded in the capture metadata.
+
+The module also holds a *score model* (:class:`ScoreModel`,
+:func:`calibrate_score_model`, :func:`generate_scores`): comparison scores
+drawn from two normal distributions whose separation is solved so that the
+model meets a published operating point, for score sets far larger than the
+synthetic faces can give.
 """
 
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 
 from .data import FaceSet
 
-__all__ = ["generate_faces", "IMAGE_SIZE", "GROUP_PARAMETERS"]
+__all__ = ["generate_faces", "IMAGE_SIZE", "GROUP_PARAMETERS",
+           "ScoreModel", "calibrate_score_model", "generate_scores"]
 
 IMAGE_SIZE = 48
 _CHUNK = 256  # images rendered at once: bounded memory, vectorised work
@@ -370,6 +379,123 @@ def _render(rng, ident, cap):
     image += rng.standard_normal(image.shape, dtype=np.float32) * _col(cap["noise"])
     np.clip(image, 0.0, 1.0, out=image)
     return np.rint(image * 255.0).astype(np.uint8)
+
+
+# ----------------------------------------------------------------------------- score model
+
+@dataclass(frozen=True)
+class ScoreModel:
+    """Comparison scores as two normal distributions on a similarity scale.
+
+    Mated (genuine) scores are ``N(genuine_mean, genuine_sd**2)``, non-mated
+    (impostor) scores ``N(impostor_mean, impostor_sd**2)``. Higher means more
+    similar, and a comparison is a **match when score >= threshold**, so
+    (ISO/IEC 2382-37 names)::
+
+        FMR(t)  = P(impostor >= t) = 1 - Phi((t - impostor_mean) / impostor_sd)
+        FNMR(t) = P(genuine  <  t) =     Phi((t - genuine_mean)  / genuine_sd)
+
+    where ``Phi`` is the standard normal distribution function.
+    """
+
+    genuine_mean: float
+    genuine_sd: float
+    impostor_mean: float
+    impostor_sd: float
+
+    def fmr(self, threshold):
+        """Model false match rate at ``threshold`` (share of impostor scores >= it)."""
+        return norm.sf(threshold, loc=self.impostor_mean, scale=self.impostor_sd)
+
+    def fnmr(self, threshold):
+        """Model false non-match rate at ``threshold`` (share of genuine scores < it)."""
+        return norm.cdf(threshold, loc=self.genuine_mean, scale=self.genuine_sd)
+
+    def threshold_at_fmr(self, fmr):
+        """Threshold where the model's FMR equals ``fmr``: ``impostor_mean + impostor_sd * Phi^-1(1 - fmr)``."""
+        return self.impostor_mean + self.impostor_sd * norm.isf(fmr)
+
+    def d_prime(self):
+        """Separation of the two means in units of their pooled standard deviation."""
+        return (self.genuine_mean - self.impostor_mean) / np.sqrt((self.genuine_sd ** 2 + self.impostor_sd ** 2) / 2)
+
+
+def calibrate_score_model(fmr, fnmr, *, impostor_mean=0.0, impostor_sd=0.1, genuine_sd=0.07) -> ScoreModel:
+    """Return the normal score model that has FNMR = ``fnmr`` at FMR = ``fmr``.
+
+    The impostor distribution and the genuine spread are fixed; the genuine mean
+    is solved in closed form. With ``z(p) = Phi^-1(1 - p)`` (the upper-tail
+    normal deviate)::
+
+        t*           = impostor_mean + impostor_sd * z(fmr)     # threshold with FMR(t*) = fmr
+        genuine_mean = t* + genuine_sd * z(fnmr)                # so that FNMR(t*) = fnmr
+
+    E.g. the best border-photo figure of NIST FRVT 1:1 (FNMR 0.0064 at FMR 1e-6)
+    with the defaults gives ``t* = 0.4753`` and ``genuine_mean = 0.6497``.
+
+    Parameters
+    ----------
+    fmr : float
+        False match rate of the operating point, in (0, 1).
+    fnmr : float
+        False non-match rate at that point, in (0, 1).
+    impostor_mean, impostor_sd : float, default=0.0, 0.1
+        Impostor distribution, e.g. cosine similarities of unrelated templates
+        centred on 0.
+    genuine_sd : float, default=0.07
+        Spread of genuine scores (> 0). The defaults keep almost every score in
+        the cosine range -1..1 (the genuine mean is 5 standard deviations below 1).
+
+    Returns
+    -------
+    ScoreModel
+
+    Examples
+    --------
+    >>> model = calibrate_score_model(1e-6, 0.0064)
+    >>> t = model.threshold_at_fmr(1e-6)
+    >>> round(float(model.fnmr(t)), 6)
+    0.0064
+    """
+    fmr = _check_float(fmr, "fmr", 0.0, 1.0)
+    fnmr = _check_float(fnmr, "fnmr", 0.0, 1.0)
+    if fmr in (0.0, 1.0) or fnmr in (0.0, 1.0):
+        raise ValueError(f"fmr and fnmr must lie strictly between 0 and 1; got fmr={fmr}, fnmr={fnmr}")
+    impostor_sd = _check_float(impostor_sd, "impostor_sd", 1e-12, np.inf)
+    genuine_sd = _check_float(genuine_sd, "genuine_sd", 1e-12, np.inf)
+    impostor_mean = _check_float(impostor_mean, "impostor_mean", -np.inf, np.inf)
+    threshold = impostor_mean + impostor_sd * norm.isf(fmr)
+    return ScoreModel(genuine_mean=float(threshold + genuine_sd * norm.isf(fnmr)), genuine_sd=genuine_sd,
+                      impostor_mean=impostor_mean, impostor_sd=impostor_sd)
+
+
+def generate_scores(model: ScoreModel, n_genuine, n_impostor, *, random_state=0):
+    """Draw genuine and impostor scores from ``model`` as float32 arrays.
+
+    Genuine scores are drawn first, then impostor scores, from one
+    ``numpy.random.default_rng(random_state)``: the same arguments give the same
+    scores with the same numpy. Scores are rounded to float32 (7 significant
+    digits), which keeps files small and leaves exact ties (several thousand in a
+    million scores), as real score sets have.
+
+    Parameters
+    ----------
+    model : ScoreModel
+    n_genuine, n_impostor : int
+        Numbers of mated and non-mated comparisons (>= 1).
+    random_state : int, default=0
+
+    Returns
+    -------
+    genuine : ndarray of float32, shape (n_genuine,)
+    impostor : ndarray of float32, shape (n_impostor,)
+    """
+    n_genuine = _check_int(n_genuine, "n_genuine", minimum=1)
+    n_impostor = _check_int(n_impostor, "n_impostor", minimum=1)
+    rng = np.random.default_rng(random_state)
+    genuine = rng.normal(model.genuine_mean, model.genuine_sd, n_genuine).astype(np.float32)
+    impostor = rng.normal(model.impostor_mean, model.impostor_sd, n_impostor).astype(np.float32)
+    return genuine, impostor
 
 
 # ----------------------------------------------------------------------------- validation
