@@ -38,6 +38,15 @@ def test_wheel_ships_every_committed_data_file(wheel):
         assert f"biometrics_lab/_data/{name}" in names, f"{name} missing from the wheel"
 
 
+def test_wheel_ships_every_subpackage(wheel):
+    """Is every module of the source tree (grading, widgets, ...) inside the wheel?"""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = REPO_ROOT / "biometrics_lab"
+    modules = {path.relative_to(REPO_ROOT).as_posix() for path in package.rglob("*.py")}
+    missing = sorted(module for module in modules if module not in names)
+    assert not missing, f"modules missing from the wheel: {missing}"
+
+
 def test_installed_package_loads_faces_without_a_checkout(wheel, tmp_path):
     """Run from an unpacked wheel, far from the checkout: do faces and case-study figures load?"""
     site = tmp_path / "site"

@@ -1,0 +1,6 @@
+"""Interactive explorers for the labs (ipywidgets 8), each usable by keyboard.
+
+Each explorer takes reference data or a student's answer and redraws its figure
+in place when a slider moves; the metrics come from the package's private
+reference implementation (:mod:`biometrics_lab._rates`).
+"""
