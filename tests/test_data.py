@@ -9,7 +9,7 @@ from scipy import stats
 from biometrics_lab import data as data_module
 from biometrics_lab._paths import data_dir
 from biometrics_lab.data import FaceSet, list_datasets, load_faces, read_manifest, sha256_file
-from biometrics_lab.datasets import SPECS, build_all
+from biometrics_lab.datasets import DATASET_NAMES, SPECS, build_all
 
 CONTRACT_KEYS = {"index", "mask", "glasses", "shift_x", "shift_y", "rotation_deg", "scale",
                  "illumination", "expression", "blink", "noise"}
@@ -134,7 +134,7 @@ def test_changing_the_capture_dict_does_not_reach_the_next_load():
 def test_manifest_matches_files_on_disk():
     folder = data_dir()
     entries = read_manifest(folder / "MANIFEST")
-    assert set(entries) == {f"{name}.npz" for name in SPECS}
+    assert set(entries) == {f"{name}.npz" for name in DATASET_NAMES}
     for filename, digest in entries.items():
         assert sha256_file(folder / filename) == digest, filename
 
