@@ -147,3 +147,21 @@ def test_default_threshold_gives_pooled_fmr_at_most_one_in_a_thousand(scores):
     t = explorer.thresholds["A"]
     assert not explorer.per_group and np.mean(pooled >= t) <= 1e-3 + 1e-12
     explorer.close()
+
+
+def test_from_comparisons_keeps_same_group_impostor_pairs_only():
+    """Does a group's impostor set leave out cross-group pairs, and its genuine set hold its probes' mated scores?"""
+    scores = np.array([[0.90, 0.40, 0.80, 0.20],
+                       [0.30, 0.88, 0.70, 0.10],
+                       [0.50, 0.95, 0.86, 0.60],
+                       [0.99, 0.20, 0.65, 0.84]])
+    mated = np.eye(4, dtype=bool)
+    groups = ["A", "A", "B", "B"]
+    explorer = GroupThresholdExplorer.from_comparisons(scores, mated, groups, groups, threshold=0.5)
+    assert explorer.groups == ["A", "B"]
+    assert explorer.genuine["A"].tolist() == [0.88, 0.9] and explorer.genuine["B"].tolist() == [0.84, 0.86]
+    # Cross-group pairs (0.8, 0.7, 0.95, 0.99, ...) are not any group's impostors.
+    assert explorer.impostor["A"].tolist() == [0.3, 0.4] and explorer.impostor["B"].tolist() == [0.6, 0.65]
+    with pytest.raises(ValueError, match="one shape"):
+        GroupThresholdExplorer.from_comparisons(scores, mated[:3], groups, groups)
+    explorer.close()

@@ -195,6 +195,50 @@ class GroupThresholdExplorer:
             self._thresholds = {g: self.slider.value for g in self.groups}
         self._refresh()
 
+    @classmethod
+    def from_comparisons(cls, scores, mated, probe_group, template_group, **kwargs):
+        """Build the explorer from a probe-by-template score matrix.
+
+        Each group's genuine scores are its probes' mated comparisons; its
+        impostor scores are the non-mated comparisons whose probe *and*
+        template belong to the group (cross-group pairs are left out, as in
+        NIST's demographic study).
+
+        Parameters
+        ----------
+        scores : array-like of shape (n_probes, n_templates)
+            Comparison scores; a match is score >= threshold.
+        mated : array-like of bool, same shape
+            True where probe and template come from the same person.
+        probe_group : array-like of shape (n_probes,)
+        template_group : array-like of shape (n_templates,)
+        **kwargs
+            Passed on to :class:`GroupThresholdExplorer`.
+        """
+        scores = np.asarray(scores, dtype=float)
+        mated = np.asarray(mated, dtype=bool)
+        probe_group = np.asarray(probe_group).astype(str)
+        template_group = np.asarray(template_group).astype(str)
+        if scores.ndim != 2 or mated.shape != scores.shape:
+            raise ValueError(f"scores and mated must be 2-D arrays of one shape; got {scores.shape} and {mated.shape}.")
+        if probe_group.shape != (scores.shape[0],) or template_group.shape != (scores.shape[1],):
+            raise ValueError(f"probe_group needs {scores.shape[0]} entries and template_group {scores.shape[1]}; "
+                             f"got {probe_group.shape} and {template_group.shape}.")
+        groups = sorted(set(probe_group) & set(template_group))
+        genuine = {g: scores[mated & (probe_group[:, None] == g)] for g in groups}
+        impostor = {g: scores[~mated & (probe_group[:, None] == g) & (template_group[None, :] == g)] for g in groups}
+        return cls(genuine, impostor, **kwargs)
+
+    @property
+    def genuine(self) -> dict:
+        """Each group's genuine scores, sorted (copies)."""
+        return {g: s.copy() for g, s in self._genuine.items()}
+
+    @property
+    def impostor(self) -> dict:
+        """Each group's impostor scores, sorted (copies)."""
+        return {g: s.copy() for g, s in self._impostor.items()}
+
     # ------------------------------------------------------------------ drawing
     def _draw(self):
         """Draw the DET curves once; later changes only move the markers."""
