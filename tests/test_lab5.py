@@ -1,0 +1,252 @@
+"""Lab 5 (Who bears the errors?): checks of the notebook's own promises, beyond the course-wide harness tests.
+
+The course-wide tests (test_release.py, test_autograde.py) grade the lab through
+nbgrader; these read the source notebook and ask lab-specific questions: does
+every objective point at graded work, do the hidden tests of functions run them
+with the reference metrics switched off, is the differential measured from the
+data (and is it there at all), are the autograded counts away from knife edges,
+do the visible checks catch the slips they promise to, and are the case-study
+figures loaded rather than typed.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import re
+
+import nbformat
+import numpy as np
+import pytest
+from nbgrader import utils as nbutils
+
+from biometrics_lab import _rates, casestudy
+from biometrics_lab._paths import REPO_ROOT
+from tests.wrong_answers.lab5_differentials import WRONG_ANSWERS
+
+LAB = "lab5-differentials"
+SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
+RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
+CHECKS = ("expect_close", "expect_equal", "expect_true")
+# Wrong answers that the visible checks (not only the hidden tests) must catch.
+CAUGHT_VISIBLY = ("cross-group impostor pairs counted in a group's FMR", "match when score above the threshold",
+                  "shared threshold from same-group pairs only", "the 90/10 threshold reused for the 50/50 system",
+                  "group thresholds from all impostor pairs of the group's probes", "fdr with alpha on the FNMR gap",
+                  "fdr with signed gaps between the first two groups")
+# Student functions: their hidden tests must call them through without_reference.
+FUNCTIONS = {"l5-counts": "group_counts", "l5-fdr": "fairness_discrepancy_rate"}
+
+
+@pytest.fixture(scope="module")
+def source():
+    return nbformat.read(SOURCE, as_version=4)
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _graded(nb) -> dict[str, float]:
+    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if nbutils.is_grade(c)}
+
+
+def _test_cells(nb) -> list:
+    return [c for c in nb.cells if nbutils.is_grade(c) and not nbutils.is_solution(c)]
+
+
+def _split_hidden(source: str) -> tuple[str, str]:
+    match = re.search(r"^### BEGIN HIDDEN TESTS$(.*?)^### END HIDDEN TESTS$", source, re.M | re.S)
+    if match is None:
+        return source, ""
+    return source[:match.start()] + source[match.end():], match.group(1)
+
+
+def _check_calls(code: str) -> list[ast.Call]:
+    return [node for node in ast.walk(ast.parse(code))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECKS]
+
+
+def _code(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
+
+
+@pytest.fixture(scope="module")
+def solved(source):
+    """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    namespace: dict = {}
+    for cell in source.cells:
+        if cell.cell_type != "code" or nbutils.is_grade(cell):
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
+        plt.close("all")
+    return namespace
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_every_objective_points_at_graded_cells_and_every_graded_cell_at_an_objective(source):
+    intro = source.cells[0].source
+    table = intro[intro.index("## Learning objectives"):intro.index("## What is graded")]
+    rows = [line for line in table.splitlines() if re.match(r"\|\s*O\d+\s*\|", line)]
+    assert len(rows) >= 7, "the objectives table is missing"
+    graded, named = _graded(source), set()
+    for row in rows:
+        ids = set(re.findall(r"`(l5-[a-z0-9-]+)`", row))
+        assert ids and ids <= set(graded), f"objective without (existing) graded cells: {row}"
+        named |= ids
+    assert named == set(graded), f"graded cells no objective names: {sorted(set(graded) - named)}"
+
+
+def test_grading_table_sums_to_the_nbgrader_points(source):
+    intro = source.cells[0].source
+    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
+    stated = sum(float(cells[2]) for line in table.splitlines()
+                 if len(cells := [c.strip() for c in line.strip().strip("|").split("|")]) == 4
+                 and re.fullmatch(r"\d+\.\d+", cells[0]))
+    total = re.search(r"Total points: (\d+)", intro).group(1)
+    assert stated == sum(_graded(source).values()) == float(total)
+
+
+def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
+    cells = _test_cells(source)
+    assert len(cells) >= 7
+    for cell in cells:
+        gid = _meta(cell)["grade_id"]
+        visible, hidden = _split_hidden(cell.source)
+        assert _check_calls(visible), f"{gid}: no visible check"
+        calls = [call for call in _check_calls(hidden) if call.func.id != "expect_true"]
+        assert calls, f"{gid}: hidden tests should compare values"
+        for call in calls:
+            ast.literal_eval(call.args[1])
+
+
+@pytest.mark.parametrize("gid,function", FUNCTIONS.items())
+def test_hidden_tests_call_student_functions_without_the_reference(source, gid, function):
+    """Does every hidden call of a student's function go through without_reference, so delegating earns nothing?"""
+    cell = next(c for c in source.cells if _meta(c).get("grade_id") == gid)
+    _, hidden = _split_hidden(cell.source)
+    calls = [node for node in ast.walk(ast.parse(hidden)) if isinstance(node, ast.Call)]
+    direct = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == function]
+    wrapped = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == "without_reference"
+               and isinstance(c.args[0], ast.Name) and c.args[0].id == function]
+    assert wrapped and not direct, f"{gid}: call {function} only as without_reference({function}, ...)"
+
+
+def test_an_answer_that_delegates_to_the_reference_fails_its_hidden_tests(solved):
+    """Would group_counts that calls the course's reference metrics raise under without_reference?"""
+    namespace = dict(solved)
+    exec("def group_counts(scores, mated, probe_group, template_group, group, threshold):\n"
+         "    s, m = np.asarray(scores), np.asarray(mated, dtype=bool)\n"
+         "    from biometrics_lab._rates import fmr_fnmr\n"
+         "    fmr, fnmr = fmr_fnmr(s[m], s[~m], threshold)\n"
+         "    return fmr, 1, fnmr, 1\n", namespace)
+    with pytest.raises(_rates.ReferenceBlocked):
+        namespace["without_reference"](namespace["group_counts"], namespace["scores_90"], namespace["mated"],
+                                       namespace["probe_group"], namespace["template_group"], "A", 0.6)
+
+
+# --------------------------------------------------------------------------- the data behind the lab
+
+
+def test_the_differential_is_measured_and_points_the_way_the_lab_says(solved):
+    """Do the answers follow from the scores (checked with the reference metrics), and does the 90/10 mix show
+    a large FMR differential that the 50/50 mix removes, with FNMR running the other way?"""
+    explorer = solved["explorer_90"]
+    for row, group in enumerate("AB"):
+        fmr, fnmr = _rates.fmr_fnmr(explorer.genuine[group], explorer.impostor[group], solved["t_shared_90"])
+        assert solved["rates_90"][row] == pytest.approx([fmr, fnmr])
+    assert solved["t_shared_90"] == _rates.threshold_for_fmr(solved["scores_90"][~solved["mated"]], 1e-3)
+    assert solved["fmr_ratio_90"] > 5, "the 90/10 training mix no longer gives a large FMR differential"
+    assert 0.5 < solved["fmr_ratio_50"] < 2, "the 50/50 training mix no longer closes the gap"
+    assert solved["fnmr_ratio_90"] > 1.2, "FNMR no longer runs the other way (Section 4)"
+    assert solved["false_match_share_b"] > 0.5
+    # Group thresholds move the FNMR burden to group B (Question 5.2's premise).
+    assert solved["rates_group_90"][1, 1] > solved["rates_group_90"][0, 1]
+    assert np.all(solved["mask_fnmr"][:, 1] > solved["mask_fnmr"][:, 0]), "masks no longer raise FNMR"
+    # FDR: the balanced system is fairer than the 90/10 one at a shared threshold.
+    assert solved["fdr_values"][1] > solved["fdr_values"][0]
+
+
+def test_autograded_counts_are_not_on_a_knife_edge(solved):
+    """Is every threshold the lab grades at more than 1e-6 away from every score, so counts agree across machines?"""
+    scores = np.concatenate([solved["scores_90"].ravel(), solved["scores_50"].ravel()])
+    thresholds = [solved["t_shared_90"], solved["t_shared_50"], *solved["t_group_90"], 0.6]
+    for t in thresholds:
+        # threshold_for_fmr puts t just above a score: that score is the one that must stay below it.
+        nearest = np.min(np.abs(scores[scores >= t] - t)) if np.any(scores >= t) else np.inf
+        assert nearest > 1e-6, f"a score lies within 1e-6 above threshold {t}"
+        below = t - scores[scores < t].max()
+        assert below > 0
+
+
+def test_groups_are_described_as_synthetic(source):
+    intro = " ".join(source.cells[0].source.split())
+    assert "synthetic" in intro and "stand for no real population" in intro
+
+
+# --------------------------------------------------------------------------- visible checks and needs()
+
+
+@pytest.mark.parametrize("name", CAUGHT_VISIBLY)
+def test_visible_checks_catch_the_common_slips(source, solved, name):
+    """Does the check cell of the answer fail on its visible checks alone, with a hint, while the solution passes?"""
+    answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
+    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
+    visible, _ = _split_hidden(cells[answer["loses"][0]].source)
+    exec(compile(visible, "visible", "exec"), dict(solved))
+    namespace = dict(solved)
+    exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
+    with pytest.raises(AssertionError, match=": "):
+        exec(compile(visible, "visible", "exec"), namespace)
+
+
+def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
+    intro = source.cells[0].source
+    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
+    created = {}
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
+            for name in re.findall(r"`([a-z_0-9]+)", cells[1]):
+                created[name] = cells[0]
+    assert created == solved["ANSWERS"]
+    needs = solved["needs"]
+    for name, question in created.items():
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert needs(lambda: eval(name, {})) is None
+        assert f"Question {question} first" in out.getvalue(), out.getvalue()
+    stub = dict(solved)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec("def group_counts(*args):\n    raise NotImplementedError()\n\n"
+             "result = needs(lambda: group_counts(scores_90, mated, probe_group, template_group, 'A', 0.6))", stub)
+    assert "Question 2.1 first" in out.getvalue() and stub["result"] is None
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_case_study_figures_are_loaded_not_typed():
+    """Are NIST's and Gender Shades' figures loaded from biometrics_lab.casestudy rather than typed in the lab?"""
+    text = "\n".join(cell.source for cell in nbformat.read(RELEASE, as_version=4).cells)
+    dark = casestudy.figure("gender_shades_error_darker_women").value
+    for typed in (f"{dark:.1%}", f"{dark}", "10 to 100", "2 to 5"):
+        assert typed not in text, f"{typed!r} is typed in the lab"
+    for key in ("nist_fp_differential_min", "nist_fp_differential_max", "gender_shades_error_darker_women",
+                "nistir-8280", "nistir-8311", "gender-shades", "F7", "fdr-formula"):
+        assert f'"{key}"' in text, f"the lab does not load {key}"
+
+
+def test_fairlearn_is_not_used_and_the_lab_says_why():
+    text = "\n".join(cell.source for cell in nbformat.read(SOURCE, as_version=4).cells)
+    assert "import fairlearn" not in text and "from fairlearn" not in text
+    assert "Why not fairlearn?" in text
