@@ -169,24 +169,31 @@ class BaseRateExplorer:
         population_options = [_check_size(v, "population_options") for v in
                               (population_options or [int(v) for v in _one_two_five(2, 7)])]
 
-        style = {"description_width": "15em"}
+        style = {"description_width": "11em"}
         layout = widgets.Layout(width="40em")
         self.sliders = {
             "prevalence": widgets.SelectionSlider(
-                options=[(_one_in(v), v) for v in _with(_one_two_five(-7, -1) + [0.2, 0.5], prevalence)], value=prevalence,
-                description="prevalence (people of interest)", style=style, layout=layout),
+                options=[(_one_in(v), v) for v in _with(_one_two_five(-7, -1) + [0.2, 0.5], prevalence)],
+                value=prevalence,
+                description="prevalence", tooltip="share of the people screened who are of interest (log scale)",
+                style=style, layout=layout),
             "tpr": widgets.FloatSlider(
                 value=tpr, min=0.0, max=1.0, step=0.001, readout_format=".1%",
-                description="true positive rate (TPR)", style=style, layout=layout),
+                description="true positive rate", tooltip="TPR: share of the people of interest who raise an alarm",
+                style=style, layout=layout),
             "fmr": widgets.SelectionSlider(
                 options=[(_one_in(v), v) for v in _with(_one_two_five(-9, 0), fmr)], value=fmr,
-                description="false match rate per comparison (FMR)", style=style, layout=layout),
+                description="FMR per comparison",
+                tooltip="false match rate of one comparison: a match is score >= threshold (log scale)",
+                style=style, layout=layout),
             "gallery_size": widgets.SelectionSlider(
                 options=[(f"{v:,}", v) for v in _with(gallery_options, gallery_size)], value=gallery_size,
-                description="gallery / watchlist size N", style=style, layout=layout),
+                description="gallery size N", tooltip="references each person is compared with (watchlist or gallery)",
+                style=style, layout=layout),
             "population": widgets.SelectionSlider(
                 options=[(f"{v:,}", v) for v in _with(population_options, population)], value=population,
-                description="people screened", style=style, layout=layout),
+                description="people screened", tooltip="number of people screened, e.g. crossings in a day",
+                style=style, layout=layout),
         }
         for slider in self.sliders.values():
             slider.add_class(SLIDER_CLASS)
@@ -307,7 +314,8 @@ class BaseRateExplorer:
             false_rate = f"FMR = {_one_in(self.false_alarm_rate)} (one comparison per person)"
         else:
             false_rate = (f"FPIR = 1 &minus; (1 &minus; FMR)<sup>N</sup> = {self.false_alarm_rate:.3g} "
-                          f"(N &middot; FMR = {gallery * v['fmr']:.3g})")
+                          f"(N &middot; FMR = {gallery * v['fmr']:.3g}: expected false matches per person, "
+                          "a count, not a probability)")
         alarms = c["tp"] + c["fp"]
         if alarms > 0:
             ppv = (f"<b>PPV = {self.ppv:.3g}</b>: of every 1,000 alarms, about {_count(1000 * self.ppv)} "
