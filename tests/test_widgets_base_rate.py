@@ -191,3 +191,15 @@ def test_no_pyplot_figure_is_left_for_the_notebook_to_show_twice():
 def test_displaying_the_explorer_displays_its_widget(explorer):
     bundle = explorer._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+
+
+def test_a_category_rounded_away_is_flagged_in_the_legend(explorer):
+    """When rounding leaves an expected count of at least half a person without an icon, does the legend say so?"""
+    explorer.update(prevalence=1e-4, tpr=0.999, fmr=1e-6, gallery_size=450_000, population=100_000)
+    assert explorer.per_icon > 2 * explorer.counts["tp"] >= 1 and explorer.icons["true alarm"] == 0
+    labels = {text.get_text().split(":")[0]: text.get_text() for text in explorer.ax.get_legend().get_texts()}
+    assert labels["true alarm"].endswith("(< 1 icon)")
+    assert not labels["false alarm"].endswith("(< 1 icon)") and not labels["missed"].endswith("(< 1 icon)")
+    explorer.update(gallery_size=1)
+    assert explorer.icons["true alarm"] > 0
+    assert "icon" not in explorer.ax.get_legend().get_texts()[0].get_text()

@@ -291,7 +291,10 @@ class BaseRateExplorer:
             start += n
             self._collections[name].set_offsets(np.column_stack([index % _NCOLS, -(index // _NCOLS)]))
         for text, name in zip(self._legend.get_texts(), CATEGORIES):
-            text.set_text(f"{name}: {_count(self.counts[_COUNT_KEYS[name]])}")
+            count = self.counts[_COUNT_KEYS[name]]
+            # Say so when rounding hides a category, so that no one reads "no icon" as "none".
+            hidden = " (< 1 icon)" if self.icons[name] == 0 and count >= 0.5 else ""
+            text.set_text(f"{name}: {_count(count)}{hidden}")
         unit = "person" if self.per_icon == 1 else f"{self.per_icon:,} people"
         self._legend.set_title(f"each icon is {'one ' if self.per_icon == 1 else ''}{unit}\n"
                                "(expected counts, rounded)")
