@@ -154,7 +154,7 @@ def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
 
 
 def test_manual_answers_cover_the_issues_written_tasks(source):
-    """Are the claim's rewrite (1), the two denominators (7) and the memo (9) graded by hand, the memo with a rubric of criteria?"""
+    """Are the claim's rewrite (1), the denominators (7) and the memo (9) graded by hand, the memo by criteria?"""
     manual = {_meta(c)["grade_id"]: c for c in source.cells if nbutils.is_grade(c) and nbutils.is_solution(c)
               and c.cell_type == "markdown"}
     assert set(manual) == {"l3-specification", "l3-denominators", "l3-memo"}
