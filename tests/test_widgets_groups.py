@@ -115,7 +115,10 @@ def test_controls_are_keyboard_operable_and_carry_the_browser_test_classes(explo
         assert isinstance(s, widgets.FloatSlider) and "bl-group-slider" in s._dom_classes
         assert s.description
     assert isinstance(explorer.mode, widgets.ToggleButtons)
-    assert "bl-group-readout" in explorer.readout._dom_classes
+    assert "bl-group-readout" in explorer.readout._dom_classes and "bl-group-figure" in explorer.image._dom_classes
+    assert "aria-live" in explorer.readout.value
+    # About 500 keyboard steps across the range (arrow keys one step, Page Up/Down five).
+    assert 200 <= (explorer.slider.max - explorer.slider.min) / explorer.slider.step <= 1000
     assert explorer.slider in explorer.widget.children and explorer.readout in explorer.widget.children
 
 

@@ -36,8 +36,16 @@ from scipy.stats import norm
 from .. import _rates
 from ..plots import PALETTE, det_curve
 
-__all__ = ["GroupThresholdExplorer"]
+__all__ = ["GroupThresholdExplorer", "SLIDER_CLASS", "READOUT_CLASS", "FIGURE_CLASS"]
 
+#: CSS classes by which browser tests find the controls and outputs.
+SLIDER_CLASS = "bl-group-slider"
+READOUT_CLASS = "bl-group-readout"
+FIGURE_CLASS = "bl-group-figure"
+
+# Slider positions across the range: the arrow keys move one, Page Up/Down five, so the keyboard
+# crosses the range in about 100 presses while a step stays fine (the same choice as ThresholdExplorer).
+_STEPS = 500
 _MODES = ("one shared threshold", "one threshold per group")
 _MARKERS = ("o", "s", "^", "D", "v")
 _DPI = 72  # the image is redrawn on every move: keep it small enough to render fast
@@ -100,25 +108,27 @@ class GroupThresholdExplorer:
         Start in "one threshold per group" mode.
     confidence : float, default=0.95
         Confidence level of the Clopper–Pearson intervals.
-    step : float, default=0.002
-        Slider step, in score units.
+    step : float, optional
+        Slider step, in score units. Default: 1/500 of the slider's range.
 
     Attributes
     ----------
     slider : ipywidgets.FloatSlider
-        The shared threshold (CSS class ``bl-group-slider``).
+        The shared threshold (CSS class :data:`SLIDER_CLASS`). Tab focuses it,
+        the arrow keys move it one step, Page Up / Page Down five steps, Home /
+        End to the ends; the number beside it can be edited to type a threshold.
     sliders : dict of str to ipywidgets.FloatSlider
-        One threshold per group (CSS class ``bl-group-slider``), shown in
-        per-group mode.
+        One threshold per group (same class and keys), shown in per-group mode.
     mode : ipywidgets.ToggleButtons
         Switches between one shared threshold and one per group.
     readout : ipywidgets.HTML
         Per-group table of thresholds, FMR and FNMR with counts and intervals
-        (CSS class ``bl-group-readout``).
+        (CSS class :data:`READOUT_CLASS`), announced to screen readers as a
+        live region.
     figure : matplotlib.figure.Figure
         Per-group DET curves with each group's operating point marked.
     image : ipywidgets.Image
-        The figure, rendered; refreshed on every change.
+        The figure, rendered; refreshed on every change (CSS class :data:`FIGURE_CLASS`).
     widget : ipywidgets.VBox
         Everything, ready to display.
 
@@ -136,7 +146,7 @@ class GroupThresholdExplorer:
     (True, 0.7)
     """
 
-    def __init__(self, genuine, impostor, *, threshold=None, per_group=False, confidence=0.95, step=0.002):
+    def __init__(self, genuine, impostor, *, threshold=None, per_group=False, confidence=0.95, step=None):
         if not isinstance(genuine, dict) or not isinstance(impostor, dict) or not genuine:
             raise ValueError("genuine and impostor must be non-empty dicts {group name: scores}.")
         if list(genuine) != list(impostor):
@@ -146,8 +156,8 @@ class GroupThresholdExplorer:
             raise ValueError(f"at most {len(_MARKERS)} groups can be shown; got {len(genuine)}.")
         if not isinstance(confidence, Real) or not 0 < confidence < 1:
             raise ValueError(f"confidence must lie strictly between 0 and 1; got {confidence!r}.")
-        if not isinstance(step, Real) or not step > 0:
-            raise ValueError(f"step must be a positive number; got {step!r}.")
+        if step is not None and (not isinstance(step, Real) or not step > 0):
+            raise ValueError(f"step must be a positive number or None; got {step!r}.")
         self.groups = [str(g) for g in genuine]
         self._genuine = {str(g): _as_scores(s, f"genuine[{g!r}]") for g, s in genuine.items()}
         self._impostor = {str(g): _as_scores(s, f"impostor[{g!r}]") for g, s in impostor.items()}
@@ -155,8 +165,10 @@ class GroupThresholdExplorer:
 
         everything = np.concatenate([*self._genuine.values(), *self._impostor.values()])
         pooled_impostor = np.concatenate(list(self._impostor.values()))
-        low = float(np.floor(np.median(pooled_impostor) / step) * step)
-        high = float(np.ceil(everything.max() / step) * step)
+        low, high = float(np.median(pooled_impostor)), float(everything.max())
+        if step is None:
+            step = float(f"{(high - low) / _STEPS:.1g}") or 1e-3  # a round step, about 1/500 of the range
+        low, high = float(np.floor(low / step) * step), float(np.ceil(high / step) * step)
         if threshold is None:
             threshold = _rates.threshold_for_fmr(pooled_impostor, 1e-3)
         start = threshold if isinstance(threshold, dict) else {g: threshold for g in self.groups}
@@ -169,7 +181,7 @@ class GroupThresholdExplorer:
                                     description=description, readout_format=".3f", continuous_update=True,
                                     style={"description_width": "initial"},
                                     layout=widgets.Layout(width="460px"))
-            s.add_class("bl-group-slider")
+            s.add_class(SLIDER_CLASS)
             return s
 
         first = start[self.groups[0]]
@@ -179,8 +191,9 @@ class GroupThresholdExplorer:
                                           description="", tooltips=["every group at one threshold",
                                                                     "each group at its own threshold"])
         self.readout = widgets.HTML()
-        self.readout.add_class("bl-group-readout")
+        self.readout.add_class(READOUT_CLASS)
         self.image = widgets.Image(format="png")
+        self.image.add_class(FIGURE_CLASS)
         self._thresholds = dict(start)
         self._muted = 0
         self._draw()
@@ -426,8 +439,8 @@ class GroupThresholdExplorer:
                  else "highest / lowest FMR: undefined (a group has no false match at this threshold)")
         note = ("A comparison is a match when score ≥ threshold. " + ratio + ". Mode: "
                 + html.escape(self.mode.value) + ".")
-        return (f"<table style='border-collapse: collapse'>{head}{''.join(rows)}</table>"
-                f"<p style='margin: 0.3em 0'>{note}</p>")
+        return (f"<div role='status' aria-live='polite'><table style='border-collapse: collapse'>{head}"
+                f"{''.join(rows)}</table><p style='margin: 0.3em 0'>{note}</p></div>")
 
     def _ipython_display_(self):
         from IPython.display import display
