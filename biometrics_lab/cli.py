@@ -62,14 +62,30 @@ def _cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _absolute_paths(arguments: list[str], cwd: Path) -> list[str]:
+    """Return ``arguments`` with each one that names an existing file or folder made absolute.
+
+    nbgrader runs in the course's ``grading/`` folder, so that it loads the
+    course's ``nbgrader_config.py`` from its working directory (nbgrader 0.9
+    warns of a missing config whenever ``--NbGrader.config_file`` is given, even
+    when it loads it). A notebook named relative to the caller's folder must
+    therefore be resolved first.
+    """
+    return [str((cwd / argument).resolve())
+            if not argument.startswith("-") and not Path(argument).is_absolute() and (cwd / argument).exists()
+            else argument
+            for argument in arguments]
+
+
 def _cmd_nbgrader(args: argparse.Namespace) -> int:
     """Run an nbgrader command with the course's configuration."""
     from .course import config_path
 
+    config = config_path()
     nbgrader = Path(sys.executable).with_name("nbgrader")
-    command = [str(nbgrader), *args.arguments, f"--NbGrader.config_file={config_path()}"]
+    command = [str(nbgrader), *_absolute_paths(args.arguments, Path.cwd())]
     env = dict(os.environ, PATH=path_with_interpreter_scripts(os.environ.get("PATH", "")))
-    return subprocess.call(command, cwd=REPO_ROOT, env=env)
+    return subprocess.call(command, cwd=config.parent, env=env)
 
 
 def build_parser() -> argparse.ArgumentParser:

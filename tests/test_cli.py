@@ -99,3 +99,24 @@ def test_release_works_without_the_venv_on_path(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "labs" / lab / f"{lab}.ipynb").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answered, verdict", [(False, "VALIDATION FAILED"), (True, "Success!")])
+def test_nbgrader_validate_resolves_a_notebook_relative_to_the_callers_folder(tmp_path, answered, verdict):
+    """`biometrics-lab nbgrader validate lab.ipynb` from the student's folder: does it validate that notebook?"""
+    import nbformat
+
+    from nbgrader_harness import fixture_spec, load_release, load_solution, solved_release
+
+    spec = fixture_spec()
+    release = load_release(spec.lab, spec.labs)
+    notebook = solved_release(release, load_solution(spec.lab, spec.solutions)) if answered else release
+    nbformat.write(notebook, tmp_path / "lab.ipynb")
+    result = subprocess.run(
+        [sys.executable, "-m", "biometrics_lab.cli", "nbgrader", "validate", "lab.ipynb"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert verdict in output, output[-2000:]
+    assert "No nbgrader_config.py" not in output
