@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-# While positive, every reference function raises (set by checks.without_reference).
+# While non-zero, every reference function raises (set by checks.without_reference).
 _blocked = 0
 
 
@@ -33,14 +33,22 @@ class ReferenceBlocked(RuntimeError):
 
 
 def _reference(func):
-    """Mark ``func`` as a reference metric that refuses to run while blocked."""
+    """Mark ``func`` as a reference metric that refuses to run while blocked.
+
+    The undecorated function stays reachable only inside this module (as
+    ``_impl_<name>``): the wrapper keeps no ``__wrapped__`` attribute that an
+    answer could call instead.
+    """
+    globals()[f"_impl_{func.__name__}"] = func
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if _blocked > 0:
+        if _blocked != 0:
             raise ReferenceBlocked(
                 f"biometrics_lab._rates.{func.__name__} is the course's reference answer: "
                 "write your own implementation for this question")
         return func(*args, **kwargs)
+    del wrapper.__wrapped__
     return wrapper
 
 
@@ -181,7 +189,7 @@ def eer(genuine, impostor) -> tuple[float, float]:
     eer : float
     threshold : float
     """
-    return _crossing(*error_curves.__wrapped__(genuine, impostor))
+    return _crossing(*_impl_error_curves(genuine, impostor))
 
 
 @_reference
@@ -219,7 +227,7 @@ def threshold_for_fmr(impostor, target: float) -> float:
 @_reference
 def fnmr_at_fmr(genuine, impostor, target: float) -> float:
     """Return FNMR at :func:`threshold_for_fmr` (the operating point with FMR <= ``target``)."""
-    threshold = threshold_for_fmr.__wrapped__(impostor, target)
+    threshold = _impl_threshold_for_fmr(impostor, target)
     return float(np.mean(_scores(genuine, "genuine") < threshold))
 
 

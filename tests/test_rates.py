@@ -187,6 +187,7 @@ def test_without_reference_blocks_every_import_path_and_restores():
         without_reference(delegating, [0.9], [0.1])
     with pytest.raises(_rates.ReferenceBlocked):
         without_reference(lambda: _rates.ppv(0.1, 0.9, 0.1))
+    assert not hasattr(_rates.ppv, "__wrapped__")  # no undecorated function one attribute away
     # An honest answer runs, and the reference works again afterwards.
     assert without_reference(lambda g, i: float(np.mean(np.asarray(i) >= 0.5)), [0.9], [0.1, 0.7]) == 0.5
     assert _rates.eer([0.9], [0.1])[0] == 0.0
