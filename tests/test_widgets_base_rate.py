@@ -11,7 +11,7 @@ import pytest
 
 from biometrics_lab import _rates
 from biometrics_lab.widgets.base_rate import (
-    CATEGORIES, FIGURE_CLASS, READOUT_CLASS, SLIDER_CLASS, BaseRateExplorer,
+    CAPTION_CLASS, CATEGORIES, FIGURE_CLASS, READOUT_CLASS, SLIDER_CLASS, BaseRateExplorer, _count,
 )
 
 KEYBOARD_SLIDERS = (widgets.IntSlider, widgets.FloatSlider, widgets.SelectionSlider, widgets.FloatLogSlider)
@@ -79,22 +79,40 @@ def test_a_gallery_makes_false_alarms_fpir_not_n_times_fmr(explorer):
     assert "FPIR" in explorer.readout.value
 
 
-def test_the_figure_is_updated_in_place(explorer):
-    """Does an update keep the figure, axes and icon collections, and change their offsets and the image?"""
+def test_the_figure_is_updated_in_place(explorer, monkeypatch):
+    """Does an update keep the figure, axes and icon collections, change their offsets, and skip a full redraw?"""
     figure, ax = explorer.figure, explorer.ax
     collections = list(ax.collections)
-    texts = [text.get_text() for text in ax.get_legend().get_texts()]
     offsets = [c.get_offsets().copy() for c in collections]
-    image = explorer.image.value
+    image, caption = explorer.image.value, explorer.caption.value
     n_artists = len(ax.get_children())
+    full_draws = []
+    monkeypatch.setattr(figure.canvas, "draw", lambda *a, **k: full_draws.append(1))
 
     explorer.update(prevalence=1e-2)
 
     assert explorer.figure is figure and explorer.ax is ax and list(ax.collections) == collections
     assert len(ax.get_children()) == n_artists, "an update added or removed artists"
     assert [c.get_offsets().shape for c in collections] != [o.shape for o in offsets]
-    assert [text.get_text() for text in ax.get_legend().get_texts()] != texts
+    assert not full_draws, "an update redrew the whole figure"
+    assert explorer.caption.value != caption
     assert explorer.image.value != image and explorer.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_image_shows_what_a_full_redraw_of_the_figure_shows(explorer):
+    """Is the blitted image, after several updates, pixel for pixel the figure drawn from scratch?"""
+    import io
+
+    import PIL.Image
+
+    for setting in (dict(prevalence=1e-2), dict(fmr=1e-6, gallery_size=450_000), dict(population=1000)):
+        explorer.update(**setting)
+    shown = np.asarray(PIL.Image.open(io.BytesIO(explorer.image.value)).convert("RGBA"))
+    buffer = io.BytesIO()
+    explorer.figure.savefig(buffer, format="png", dpi=explorer.figure.dpi)
+    fresh = np.asarray(PIL.Image.open(buffer).convert("RGBA"))
+    assert shown.shape == fresh.shape
+    assert np.array_equal(shown, fresh)
 
 
 def test_icons_show_the_counts_at_the_stated_scale(explorer):
@@ -108,8 +126,10 @@ def test_icons_show_the_counts_at_the_stated_scale(explorer):
         shown = np.concatenate([c.get_offsets() for c in explorer.ax.collections])
         assert len(shown) == sum(explorer.icons.values())
         assert len(np.unique(shown, axis=0)) == len(shown), "two icons drawn on the same place"
-        assert f"each icon is {'one person' if explorer.per_icon == 1 else f'{explorer.per_icon:,} people'}" in (
-            explorer.ax.get_legend().get_title().get_text())
+        assert f"Each icon is {'one person' if explorer.per_icon == 1 else f'{explorer.per_icon:,} people'}" in (
+            explorer.caption.value)
+        for name in CATEGORIES:
+            assert f"{name} ({_count(explorer.counts[keys[name]])}" in explorer.caption.value
 
 
 def test_every_control_is_a_keyboard_operable_slider_with_its_css_class(explorer):
@@ -121,10 +141,11 @@ def test_every_control_is_a_keyboard_operable_slider_with_its_css_class(explorer
         assert slider.description, name
         assert not slider.disabled, name
     assert READOUT_CLASS in explorer.readout._dom_classes
+    assert CAPTION_CLASS in explorer.caption._dom_classes
     assert FIGURE_CLASS in explorer.image._dom_classes
     shown = explorer.widget.children
     assert all(slider in shown for slider in explorer.sliders.values())
-    assert explorer.readout in shown and explorer.image in shown
+    assert explorer.readout in shown and explorer.caption in shown and explorer.image in shown
     assert 'aria-live="polite"' in explorer.readout.value
 
 
@@ -175,7 +196,7 @@ def test_no_alarm_at_all_is_reported_not_divided_by_zero():
     """With TPR 0 and almost no false alarms, is the readout sensible (no alarm, no icons, no crash)?"""
     explorer = BaseRateExplorer(prevalence=1e-7, tpr=0.0, fmr=1e-9, population=100)
     assert sum(explorer.icons.values()) == 0
-    assert "less than one" in explorer.ax.get_title(loc="left")
+    assert "less than one" in explorer.caption.value
     explorer.update(tpr=0.5)
     assert explorer.ppv == pytest.approx(_expected(explorer.values)[2])
     assert not math.isnan(explorer.ppv)
@@ -193,13 +214,12 @@ def test_displaying_the_explorer_displays_its_widget(explorer):
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
 
 
-def test_a_category_rounded_away_is_flagged_in_the_legend(explorer):
-    """When rounding leaves an expected count of at least half a person without an icon, does the legend say so?"""
+def test_a_category_rounded_away_is_flagged_in_the_caption(explorer):
+    """When rounding leaves an expected count of at least half a person without an icon, does the caption say so?"""
     explorer.update(prevalence=1e-4, tpr=0.999, fmr=1e-6, gallery_size=450_000, population=100_000)
     assert explorer.per_icon > 2 * explorer.counts["tp"] >= 1 and explorer.icons["true alarm"] == 0
-    labels = {text.get_text().split(":")[0]: text.get_text() for text in explorer.ax.get_legend().get_texts()}
-    assert labels["true alarm"].endswith("(< 1 icon)")
-    assert not labels["false alarm"].endswith("(< 1 icon)") and not labels["missed"].endswith("(< 1 icon)")
+    note = "fewer than half an icon: not drawn"
+    assert f"true alarm (9.99, {note})" in explorer.caption.value
+    assert explorer.caption.value.count(note) == 1, "only the true alarms are hidden by rounding here"
     explorer.update(gallery_size=1)
-    assert explorer.icons["true alarm"] > 0
-    assert "icon" not in explorer.ax.get_legend().get_texts()[0].get_text()
+    assert explorer.icons["true alarm"] > 0 and note not in explorer.caption.value

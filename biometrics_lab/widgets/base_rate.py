@@ -20,10 +20,14 @@ predictive value (PPV, the share of alarms that concern a person of interest)
 and an icon array of the alarms and the missed people.
 
 The figure is drawn with matplotlib's Agg renderer into an
-``ipywidgets.Image``: no interactive matplotlib backend is needed, and an
-update changes the existing artists (their offsets and texts) instead of
-drawing a new figure. Every control is an ipywidgets slider, so it can be
-focused with Tab and moved with the arrow keys.
+``ipywidgets.Image``: no interactive matplotlib backend is needed. Its fixed
+parts (title, legend) are drawn once; an update moves the existing icon
+collections (``set_offsets``) and draws only them over the saved background
+(blitting), so a slider step costs a few milliseconds of rendering. The
+numbers that change (counts, the number of people per icon) are text in the
+readout and the caption, where screen readers find them. Every control is an
+ipywidgets slider, so it can be focused with Tab and moved with the arrow
+keys.
 
 Examples
 --------
@@ -43,20 +47,23 @@ from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
+import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from biometrics_lab import _rates, plots
 
-__all__ = ["BaseRateExplorer", "SLIDER_CLASS", "READOUT_CLASS", "FIGURE_CLASS"]
+__all__ = ["BaseRateExplorer", "SLIDER_CLASS", "READOUT_CLASS", "CAPTION_CLASS", "FIGURE_CLASS"]
 
 #: CSS classes for browser tests and custom styling.
 SLIDER_CLASS = "bl-base-rate-slider"
 READOUT_CLASS = "bl-base-rate-readout"
+CAPTION_CLASS = "bl-base-rate-caption"
 FIGURE_CLASS = "bl-base-rate-figure"
 
-#: Icon-array categories, in drawing order.
+#: Icon-array categories, in drawing order, and how each is drawn (plots.icon_array's order of styles).
 CATEGORIES = ("true alarm", "false alarm", "missed")
+_LOOKS = {"true alarm": "blue circles", "false alarm": "orange-red squares", "missed": "green triangles"}
 _COUNT_KEYS = {"true alarm": "tp", "false alarm": "fp", "missed": "fn"}
 _NCOLS = 40  # icons per row; the grid never changes, only which icon shows what
 
@@ -139,6 +146,9 @@ class BaseRateExplorer:
         :data:`SLIDER_CLASS`.
     readout : ipywidgets.HTML
         The counts and rates as text (CSS class :data:`READOUT_CLASS`).
+    caption : ipywidgets.HTML
+        What the icon array shows, its scale and its key, as text (CSS class
+        :data:`CAPTION_CLASS`).
     image : ipywidgets.Image
         The icon array as a PNG (CSS class :data:`FIGURE_CLASS`).
     widget : ipywidgets.VBox
@@ -199,6 +209,8 @@ class BaseRateExplorer:
             slider.add_class(SLIDER_CLASS)
         self.readout = widgets.HTML()
         self.readout.add_class(READOUT_CLASS)
+        self.caption = widgets.HTML()
+        self.caption.add_class(CAPTION_CLASS)
         self.image = widgets.Image(format="png")
         self.image.add_class(FIGURE_CLASS)
 
@@ -214,12 +226,20 @@ class BaseRateExplorer:
         self.ax.set_ylim(-rows, 1)
         for collection in self._collections.values():
             collection.set_sizes([max(4.0, min(45.0, 1800.0 / max(_NCOLS, rows)))])
-        self._title = self.ax.set_title("", loc="left", fontsize=10)
+            collection.set_offsets(np.empty((0, 2)))
+        # Text is the slow part of a redraw, so the figure's text stays fixed and the numbers go to the
+        # caption above it. The fixed part is drawn once; an update draws only the icons over it (blitting).
+        for text, name in zip(self._legend.get_texts(), CATEGORIES):
+            text.set_text(name)
+        self._legend.set_title("scale: see above")
+        self.ax.set_title("Alarms and missed people of interest", loc="left", fontsize=10)
+        self.figure.canvas.draw()
+        self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
         self._holding = False
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([*self.sliders.values(), self.readout, self.image])
+        self.widget = widgets.VBox([*self.sliders.values(), self.readout, self.caption, self.image])
         self._refresh()
 
     # ------------------------------------------------------------------ public
@@ -290,25 +310,33 @@ class BaseRateExplorer:
             index = np.arange(start, start + n)
             start += n
             self._collections[name].set_offsets(np.column_stack([index % _NCOLS, -(index // _NCOLS)]))
-        for text, name in zip(self._legend.get_texts(), CATEGORIES):
+        canvas = self.figure.canvas
+        canvas.restore_region(self._background)
+        for collection in self._collections.values():
+            self.ax.draw_artist(collection)
+        buffer = io.BytesIO()
+        width, height = canvas.get_width_height()
+        PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="png", compress_level=1)  # speed over size
+        self.image.value = buffer.getvalue()
+        self.caption.value = self._caption_html()
+
+    def _caption_html(self) -> str:
+        population, searched = self.sliders["population"].value, self.sliders["gallery_size"].value
+        among = f"among {population:,} people screened" + (
+            f", each searched against {searched:,} references" if searched > 1 else "")
+        if sum(self.icons.values()) == 0:
+            return f"<p><b>Icon array</b> {among}: less than one alarm or missed person of interest expected.</p>"
+        scale = "one person" if self.per_icon == 1 else f"{self.per_icon:,} people"
+        parts = []
+        for name in CATEGORIES:
             count = self.counts[_COUNT_KEYS[name]]
             # Say so when rounding hides a category, so that no one reads "no icon" as "none".
-            hidden = " (< 1 icon)" if self.icons[name] == 0 and count >= 0.5 else ""
-            text.set_text(f"{name}: {_count(count)}{hidden}")
-        unit = "person" if self.per_icon == 1 else f"{self.per_icon:,} people"
-        self._legend.set_title(f"each icon is {'one ' if self.per_icon == 1 else ''}{unit}\n"
-                               "(expected counts, rounded)")
-        population = self.sliders["population"].value
-        if sum(self.icons.values()) == 0:
-            self._title.set_text(f"Among {population:,} people screened: less than one alarm "
-                                 "or missed person expected")
-        else:
-            searched = self.sliders["gallery_size"].value
-            self._title.set_text(f"Alarms and missed people of interest among {population:,} screened"
-                                 + (f",\neach searched against {searched:,} references" if searched > 1 else ""))
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # speed over size
-        self.image.value = buffer.getvalue()
+            hidden = ", fewer than half an icon: not drawn" if self.icons[name] == 0 and count >= 0.5 else ""
+            parts.append(f"{_LOOKS[name]}: {name} ({_count(count)}{hidden})")
+        key = "; ".join(parts)
+        return (f"<p><b>Icon array</b> of the alarms and missed people of interest {among}. "
+                f"Each icon is {scale} (expected counts, rounded). {key[0].upper()}{key[1:]}.</p>")
 
     def _readout_html(self) -> str:
         v, c = self.values, self.counts
