@@ -77,7 +77,8 @@ _VISUAL_PROBLEMS = """() => {
 }"""
 
 # Tag every visible bl-<name>-slider with data-bl-slider="<name>-<k>" and its widget box (the
-# nearest ancestor that also holds a bl-<name>-readout) with data-bl-box="<name>-<k>".
+# nearest ancestor that also holds a bl-<name>-readout) with data-bl-box="<name>-<k> ..." (a box
+# may hold several sliders).
 _TAG_SLIDERS = """() => {
     const seen = {}, found = [];
     for (const el of document.querySelectorAll('.jp-Notebook [class*="bl-"]')) {
@@ -89,7 +90,7 @@ _TAG_SLIDERS = """() => {
             let box = el.parentElement;
             while (box && !box.matches('.jp-Cell') && !box.querySelector(`.bl-${name}-readout`)) box = box.parentElement;
             if (box && box.matches('.jp-Cell')) box = el.closest('.jp-OutputArea-output') || box;
-            if (box) box.setAttribute('data-bl-box', id);
+            if (box) box.setAttribute('data-bl-box', `${box.getAttribute('data-bl-box') || ''} ${id}`.trim());
             found.push({id, name, visible: el.offsetParent !== null && el.getClientRects().length > 0});
         }
     }
@@ -98,7 +99,7 @@ _TAG_SLIDERS = """() => {
 
 _SLIDER_STATE = """(id) => {
     const slider = document.querySelector(`[data-bl-slider="${id}"]`);
-    const box = document.querySelector(`[data-bl-box="${id}"]`);
+    const box = document.querySelector(`[data-bl-box~="${id}"]`);
     const name = id.replace(/-[0-9]+$/, '');
     const handle = slider.querySelector('[role="slider"]');
     const readout = box.querySelector(`.bl-${name}-readout`);
@@ -130,6 +131,7 @@ class NotebookPage:
 
     def __init__(self, page):
         self.page = page
+        self.passes = 0  # Run All, then one per "Run Selected Cell and All Below" (see run_through)
 
     # -- running ----------------------------------------------------------------------------------
 
@@ -144,6 +146,7 @@ class NotebookPage:
         """
         deadline = time.monotonic() + timeout
         self._run_and_wait("runmenu:run-all", deadline)
+        self.passes = 1
         start = 0
         while True:
             cells = self.cells()
@@ -154,17 +157,24 @@ class NotebookPage:
             if not any(cell.kind == "code" and not cell.empty for cell in cells[start:]):
                 return cells
             self.select_cell(start)
-            self._run_and_wait("notebook:run-all-below", deadline)
+            self._run_and_wait("notebook:run-all-below", deadline, by_menu=False)
+            self.passes += 1
 
-    def _run_and_wait(self, command: str, deadline: float) -> None:
+    def _run_and_wait(self, command: str, deadline: float, by_menu: bool = True) -> None:
         """Click Run > ``command``; wait until a cell has run and the kernel settles.
 
+        With ``by_menu=False`` the command that the menu item would run is
+        executed directly (the repeated passes of run_through: the menu is
+        exercised by the first one, each click costs about a second under load).
         A click right after the kernel turns idle is sometimes lost (seen in the
         trial): if no cell starts within 20 s, click once more.
         """
         before = self.page.evaluate(_EXECUTION_COUNTS)
         for attempt in range(2):
-            self.click_menu("Run", command)
+            if by_menu:
+                self.click_menu("Run", command)
+            else:
+                self.page.evaluate("(c) => { window.jupyterapp.commands.execute(c); }", command)
             try:
                 self.page.wait_for_function(
                     f"""(before) => {{ const now = ({_EXECUTION_COUNTS})();
@@ -194,9 +204,9 @@ class NotebookPage:
         self.page.locator(f'.lm-Menu .lm-Menu-item[data-command="{command}"]').click()
 
     def select_cell(self, index: int) -> None:
-        """Select a cell by clicking its prompt area (command mode, as a person would)."""
-        cell = self.page.locator(".jp-Notebook .jp-Cell").nth(index)
-        cell.locator(".jp-InputPrompt").first.click()
+        """Make cell ``index`` the active cell, in command mode."""
+        self.page.evaluate("""(i) => { const nb = window.jupyterapp.shell.currentWidget.content;
+            nb.mode = 'command'; nb.activeCellIndex = i; }""", index)
         self.page.wait_for_function(
             "(i) => window.jupyterapp.shell.currentWidget.content.activeCellIndex === i", arg=index)
 
@@ -306,10 +316,20 @@ class NotebookPage:
 
     def screenshot_widget(self, slider_id: str, path: Path) -> Path:
         """Save a picture of the widget box of slider ``slider_id`` (its output, not the code)."""
-        box = self.page.locator(f'[data-bl-box="{slider_id}"]')
-        box.scroll_into_view_if_needed()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        box.screenshot(path=str(path))
+        box = self.page.locator(f'[data-bl-box~="{slider_id}"]')
+        height = box.evaluate("el => el.getBoundingClientRect().height")
+        viewport = self.page.viewport_size
+        # The notebook panel is the viewport less JupyterLab's bars: grow the window to fit the widget.
+        tall = max(viewport["height"], int(height) + 250)
+        if tall != viewport["height"]:
+            self.page.set_viewport_size({"width": viewport["width"], "height": tall})
+        try:
+            box.evaluate("el => el.scrollIntoView({block: 'center'})")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            box.screenshot(path=str(path))
+        finally:
+            if tall != viewport["height"]:
+                self.page.set_viewport_size(viewport)
         return path
 
 
@@ -366,7 +386,8 @@ def check_slider_responds(notebook: NotebookPage, slider_id: str, pictures: Path
     """Move a slider by keyboard and back; assert the readout and the figure follow.
 
     Focus the handle, press ArrowRight ``steps`` times (ArrowLeft if the
-    slider is already at its maximum), then the other arrow as often. After
+    slider is already at its maximum), then the other arrow until the value
+    is back where it started (at most ``steps`` times). After
     the first move the slider value, the ``bl-<name>-readout`` text and the
     figure image(s) in the widget box must all have changed; after moving
     back the value and the readout must be what they were. Saves a picture
@@ -407,10 +428,15 @@ def check_slider_responds(notebook: NotebookPage, slider_id: str, pictures: Path
     assert moved.images != start.images, (
         f"the figure of slider {slider_id} did not change when it moved {start.value} -> {moved.value}")
     notebook.focus_slider(slider_id)
-    back_state = notebook.press_slider(slider_id, back, steps)
-    shots.append(notebook.screenshot_widget(slider_id, pictures / f"{slider_id}-2-{back}x{steps}.png"))
+    back_state = moved
+    for _ in range(steps):  # near an end the forward move may have stopped early: step back until home
+        back_state = notebook.press_slider(slider_id, back)
+        if back_state.value == start.value:
+            break
+    shots.append(notebook.screenshot_widget(slider_id, pictures / f"{slider_id}-2-back.png"))
     assert back_state.value == start.value, (
-        f"{back} x{steps} did not bring slider {slider_id} back to {start.value} (now {back_state.value})")
+        f"{back} (up to {steps} times) did not bring slider {slider_id} back to {start.value} "
+        f"(now {back_state.value})")
     assert back_state.readout == start.readout, (
         f"bl-{name}-readout differs after slider {slider_id} moved back to {start.value}: "
         f"{back_state.readout!r} vs {start.readout!r}")

@@ -47,6 +47,10 @@ def test_figures_and_widgets_render(release):
     assert figures_not_shown(cells, released=True) == []
 
 
+# Validate runs the whole notebook again inside the server (nbgrader's own run, ~10 s of CPU): the
+# button, the server extension and the dialog are the same for every lab, and test_autograde.py
+# grades every lab with nbgrader, so it is pressed on the first lab only.
+@pytest.mark.parametrize("release", available_labs()[:1], indirect=True)
 def test_validate_reports_failing_tests(release):
     _, notebook, _ = release
     outcome, text = notebook.validate()
