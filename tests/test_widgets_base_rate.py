@@ -223,3 +223,24 @@ def test_a_category_rounded_away_is_flagged_in_the_caption(explorer):
     assert explorer.caption.value.count(note) == 1, "only the true alarms are hidden by rounding here"
     explorer.update(gallery_size=1)
     assert explorer.icons["true alarm"] > 0 and note not in explorer.caption.value
+
+
+def test_the_caption_names_the_colours_and_markers_the_icons_have(explorer):
+    """Does the caption's key ("blue circles: true alarm") describe how icon_array actually drew each category?"""
+    from matplotlib.colors import to_hex
+    from matplotlib.markers import MarkerStyle
+
+    from biometrics_lab.plots import PALETTE
+    from biometrics_lab.widgets.base_rate import _LOOKS
+
+    colours = {"blue": PALETTE["blue"], "orange-red": PALETTE["vermillion"], "green": PALETTE["bluish green"]}
+    shapes = {"circles": "o", "squares": "s", "triangles": "^"}
+    legend = explorer.ax.get_legend()
+    for name, handle, text in zip(CATEGORIES, legend.legend_handles, legend.get_texts()):
+        colour, shape = _LOOKS[name].split()
+        assert text.get_text() == name
+        assert to_hex(handle.get_facecolor()[0]) == to_hex(colours[colour]), name
+        marker = MarkerStyle(shapes[shape])
+        expected = marker.get_path().transformed(marker.get_transform()).vertices
+        assert np.allclose(handle.get_paths()[0].vertices, expected), name
+        assert _LOOKS[name] in explorer.caption.value.lower()

@@ -217,7 +217,7 @@ class BaseRateExplorer:
         self.figure = Figure(figsize=(8.0, 3.6), dpi=80)
         FigureCanvasAgg(self.figure)  # drawn off screen: no pyplot, so the notebook shows no stray copy
         self.ax = self.figure.add_axes((0.01, 0.01, 0.58, 0.86))
-        # Draw the array once with one icon per category; updates move the icons (set_offsets).
+        # icon_array gives each category its colour, marker and legend entry; updates move the icons (set_offsets).
         plots.icon_array({name: 1 for name in CATEGORIES}, ncols=_NCOLS, ax=self.ax)
         self._collections = dict(zip(CATEGORIES, self.ax.collections))
         self._legend = self.ax.get_legend()
