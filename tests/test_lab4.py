@@ -36,7 +36,8 @@ BV = "border-verification"
 # Wrong answers whose slip the visible checks (not only the hidden tests) must catch.
 CAUGHT_VISIBLY = ("exempt crossing checked after consent and ignored", "verify ignores the purpose",
                   "withdraw leaves a cached index entry", "audit log hands out its internal list",
-                  "biohash without Gram-Schmidt signs", "revoked probes compared with the new template",
+                  "biohash without Gram-Schmidt signs", "stolen scores hash each probe with its own token",
+                  "revoked probes compared with the new template",
                   "auc ignores ties", "inversion counts instead of shares")
 
 
