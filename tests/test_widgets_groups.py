@@ -168,3 +168,22 @@ def test_from_comparisons_keeps_same_group_impostor_pairs_only():
     with pytest.raises(ValueError, match="one shape"):
         GroupThresholdExplorer.from_comparisons(scores, mated[:3], groups, groups)
     explorer.close()
+
+
+def test_thresholds_sit_on_a_slider_step_so_keyboard_moves_return_to_them(explorer):
+    """Is every threshold set from Python a whole number of steps above its slider's minimum?
+
+    The browser moves a slider in whole steps from its minimum: a value off that grid
+    would not come back after a few arrow presses one way and back.
+    """
+    explorer.update({"A": 0.61234567, "B": 0.7521})
+    explorer.update(0.68507874)
+    for s in (explorer.slider, *explorer.sliders.values()):
+        k = (s.value - s.min) / s.step
+        assert abs(k - round(k)) < 1e-6 and s.min <= s.value <= s.max
+        assert s.min - explorer._low < s.step
+    assert explorer.thresholds["A"] == pytest.approx(0.68507874, abs=1e-12)
+    explorer.mode.value = explorer.mode.options[1]  # copied into the group sliders, on their grids too
+    s = explorer.sliders["B"]
+    fraction = (s.value - s.min) / s.step % 1
+    assert s.value == pytest.approx(0.68507874) and min(fraction, 1 - fraction) < 1e-6

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import math
 from numbers import Real
 
 import ipywidgets as widgets
@@ -176,12 +177,16 @@ class GroupThresholdExplorer:
             raise ValueError(f"threshold must give one value per group {self.groups}; got {list(threshold)}.")
         start = {str(g): float(v) for g, v in start.items()}
 
+        self._low, self._high = low, high
+        self._muted = 0
+
         def slider(description, value):
-            s = widgets.FloatSlider(value=min(max(value, low), high), min=low, max=high, step=step,
+            s = widgets.FloatSlider(value=low, min=low, max=high, step=step,
                                     description=description, readout_format=".3f", continuous_update=True,
                                     style={"description_width": "initial"},
                                     layout=widgets.Layout(width="460px"))
             s.add_class(SLIDER_CLASS)
+            self._place(s, value)
             return s
 
         first = start[self.groups[0]]
@@ -195,7 +200,6 @@ class GroupThresholdExplorer:
         self.image = widgets.Image(format="png")
         self.image.add_class(FIGURE_CLASS)
         self._thresholds = dict(start)
-        self._muted = 0
         self._draw()
 
         self.slider.observe(self._on_shared, names="value")
@@ -353,17 +357,17 @@ class GroupThresholdExplorer:
             with self._quiet():
                 self.mode.value = _MODES[1]
                 for g, v in value.items():
-                    self.sliders[str(g)].value = float(v)
+                    self._place(self.sliders[str(g)], float(v))
         elif value is not None:
             if group is not None and str(group) not in self.sliders:
                 raise ValueError(f"unknown group {group!r}; groups are {self.groups}.")
             with self._quiet():
                 if group is None:
                     self.mode.value = _MODES[0]
-                    self.slider.value = float(value)
+                    self._place(self.slider, float(value))
                 else:
                     self.mode.value = _MODES[1]
-                    self.sliders[str(group)].value = float(value)
+                    self._place(self.sliders[str(group)], float(value))
         self._sync()
         return self.rates()
 
@@ -387,12 +391,25 @@ class GroupThresholdExplorer:
         with self._quiet():  # start each group where the shared threshold was, and back
             if self.per_group:
                 for g, s in self.sliders.items():
-                    s.value = self._thresholds[g]
+                    self._place(s, self._thresholds[g])
             else:
-                self.slider.value = self._thresholds[self.groups[0]]
+                self._place(self.slider, self._thresholds[self.groups[0]])
         self._show_sliders()
         if not self._muted:  # update() refreshes once, at its end
             self._sync()
+
+    def _place(self, slider, value):
+        """Set ``slider`` to ``value`` (clipped to the range), exactly and on a step position.
+
+        The browser's slider moves in whole steps from its minimum, so the
+        minimum is shifted (by less than a step) to put ``value`` on the grid:
+        a few arrow presses one way and back then return to exactly ``value``.
+        """
+        value = min(max(float(value), self._low), self._high)
+        steps_below = math.floor((value - self._low) / slider.step + 1e-9)
+        with self._quiet():
+            slider.min = min(value - steps_below * slider.step, value)
+            slider.value = value
 
     @contextlib.contextmanager
     def _quiet(self):
