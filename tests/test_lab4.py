@@ -429,3 +429,27 @@ def test_hidden_bit_literals_are_not_on_a_knife_edge(solved):
     cases = [(ns["probe_features"][:2], 12345, K), (ns["templates"][:3], 99, 16), (ns["probe_features"], 2024, K)]
     smallest = min(np.abs(projections(features, token, n_bits)).min() for features, token, n_bits in cases)
     assert smallest > 1e-9
+
+
+def test_every_figure_has_a_caption_with_alt_text(source):
+    """Is every cell that draws a figure followed by a markdown caption that starts 'Figure N' and has alt text?"""
+    figures = 0
+    for index, cell in enumerate(source.cells):
+        if cell.cell_type == "code" and re.search(r"^fig = needs\(", cell.source, re.M):
+            figures += 1
+            caption = source.cells[index + 1]
+            assert caption.cell_type == "markdown" and caption.source.startswith(f"*Figure {figures}."), _meta(cell)
+            assert "Alt text:" in caption.source
+    assert figures == 3
+
+
+def test_essay_rubric_has_four_criteria_with_four_levels_each(source):
+    """Does the essay's mark scheme grade facts, frameworks, perspectives and reasoning, each at 3, 2, 1 and 0 points?"""
+    essay = next(cell for cell in source.cells if _meta(cell).get("grade_id") == "l4-essay")
+    scheme = essay.source[essay.source.index("=== BEGIN MARK SCHEME ==="):]
+    criteria = re.split(r"^- ", scheme, flags=re.M)[1:]
+    assert [c.split(" ")[0] for c in criteria] == ["Facts", "Frameworks", "Perspectives", "Reasoning"]
+    for criterion in criteria:
+        levels = re.findall(r"(\d) points?:", criterion)
+        assert levels == ["3", "2", "1", "0"], criterion[:60]
+    assert _meta(essay)["points"] == 12
