@@ -64,6 +64,9 @@ _VISUAL_PROBLEMS = """() => {
     cells.forEach((cell, index) => {
         for (const img of cell.node.querySelectorAll('.jp-OutputArea-output img')) {
             if (!(img.complete && img.naturalWidth > 0)) problems.push(`cell ${index}: an image did not load`);
+            else if (img.clientWidth > 1.25 * img.naturalWidth)  // stretched by CSS: blurry at 1x
+                problems.push(`cell ${index}: an image (${[...img.classList].filter(c => c.startsWith('bl-')).join(' ') || 'figure'}) `
+                              + `${img.naturalWidth} px wide is shown ${img.clientWidth} px wide (upscaled, blurry)`);
         }
         for (const out of cell.node.querySelectorAll('.jp-OutputArea-output')) {
             const text = out.textContent;
@@ -217,7 +220,7 @@ class NotebookPage:
         return [CellReport(**cell) for cell in self.page.evaluate(_CELLS)]
 
     def visual_problems(self) -> list[str]:
-        """Return what a person would see go wrong: images not loaded, widget errors, figures as text."""
+        """Return what a person would see go wrong: images not loaded or stretched, widget errors, figures as text."""
         return self.page.evaluate(_VISUAL_PROBLEMS)
 
     def image_cells(self) -> list[int]:
