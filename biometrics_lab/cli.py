@@ -82,6 +82,12 @@ def _cmd_nbgrader(args: argparse.Namespace) -> int:
     from .course import config_path
 
     config = config_path()
+    # nbgrader's validate says nothing and exits 0 for a notebook that does not exist.
+    missing = [argument for argument in args.arguments
+               if argument.endswith(".ipynb") and not (Path.cwd() / argument).exists()]
+    if missing:
+        print(f"biometrics-lab nbgrader: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
     nbgrader = Path(sys.executable).with_name("nbgrader")
     command = [str(nbgrader), *_absolute_paths(args.arguments, Path.cwd())]
     env = dict(os.environ, PATH=path_with_interpreter_scripts(os.environ.get("PATH", "")))

@@ -120,3 +120,10 @@ def test_nbgrader_validate_resolves_a_notebook_relative_to_the_callers_folder(tm
     output = result.stdout + result.stderr
     assert verdict in output, output[-2000:]
     assert "No nbgrader_config.py" not in output
+
+
+def test_nbgrader_passthrough_refuses_a_missing_notebook(tmp_path, monkeypatch, capsys):
+    """A typo in the notebook's name must not look like a silent pass."""
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["nbgrader", "validate", "nope.ipynb"]) == 2
+    assert "no such notebook: nope.ipynb" in capsys.readouterr().err
