@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test release grade data bench clean
+.PHONY: lab test release grade data bench screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ data: $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+# docs/screenshots/*.png from the released labs in JupyterLab (needs Debian's chromium)
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python tests/browser/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
