@@ -33,7 +33,8 @@ CHECKS = ("expect_close", "expect_equal", "expect_true")
 CAUGHT_VISIBLY = ("cross-group impostor pairs counted in a group's FMR", "match when score above the threshold",
                   "shared threshold from same-group pairs only", "the 90/10 threshold reused for the 50/50 system",
                   "group thresholds from all impostor pairs of the group's probes", "fdr with alpha on the FNMR gap",
-                  "fdr with signed gaps between the first two groups")
+                  "fdr with signed gaps between the first two groups", "b-b share counted by the probe's group only",
+                  "masks measured on the 90/10 system", "share of group B's comparisons instead of share of false matches")
 # Student functions: their hidden tests must call them through without_reference.
 FUNCTIONS = {"l5-counts": "group_counts", "l5-fdr": "fairness_discrepancy_rate"}
 
@@ -204,6 +205,57 @@ def test_visible_checks_catch_the_common_slips(source, solved, name):
     exec(compile(visible, "visible", "exec"), dict(solved))
     namespace = dict(solved)
     exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
+    with pytest.raises(AssertionError, match=": "):
+        exec(compile(visible, "visible", "exec"), namespace)
+
+
+# More slips from the new-student trial (2026-11-27), checked here in-process rather than through nbgrader:
+# (answer cell, check cell, source). Each must fail the check cell's visible checks.
+_ROWS = ("rows = []\nfor g in GROUPS:\n    c = group_counts(scores, mated, probe_group, template_group, {group}, t)\n"
+         "    rows.append([c[0] / c[1], c[2] / c[3]])\n")
+TRIAL_SLIPS = {
+    "counts: false non-match with <=": (
+        "l5-counts-answer", "l5-counts",
+        "def group_counts(scores, mated, probe_group, template_group, group, threshold):\n"
+        "    scores, mated = np.asarray(scores, dtype=float), np.asarray(mated, dtype=bool)\n"
+        "    p, t = np.asarray(probe_group)[:, None] == group, np.asarray(template_group)[None, :] == group\n"
+        "    return (np.sum(~mated & p & t & (scores >= threshold)), np.sum(~mated & p & t),\n"
+        "            np.sum(mated & p & (scores <= threshold)), np.sum(mated & p))"),
+    "differential: group B for both rows": (
+        "l5-differential-answer", "l5-differential",
+        "t_shared_90 = threshold_for_fmr(scores_90[~mated], TARGET_FMR)\nscores, t = scores_90, t_shared_90\n"
+        + _ROWS.format(group='"B"') + "rates_90 = np.array(rows)\nfmr_ratio_90 = rates_90[1, 0] / rates_90[0, 0]"),
+    "balanced: the 90/10 threshold left inside the loop": (
+        "l5-balanced-answer", "l5-balanced",
+        "t_shared_50 = threshold_for_fmr(scores_50[~mated], TARGET_FMR)\nscores, t = scores_50, t_shared_90\n"
+        + _ROWS.format(group="g") + "rates_50 = np.array(rows)\nfmr_ratio_50 = rates_50[1, 0] / rates_50[0, 0]\n"
+        "overall_fnmr = np.array([np.mean(scores_90[mated] < t_shared_90), np.mean(scores_50[mated] < t_shared_50)])"),
+    "balanced: overall FNMR in the wrong order": (
+        "l5-balanced-answer", "l5-balanced",
+        "t_shared_50 = threshold_for_fmr(scores_50[~mated], TARGET_FMR)\nscores, t = scores_50, t_shared_50\n"
+        + _ROWS.format(group="g") + "rates_50 = np.array(rows)\nfmr_ratio_50 = rates_50[1, 0] / rates_50[0, 0]\n"
+        "overall_fnmr = np.array([np.mean(scores_50[mated] < t_shared_50), np.mean(scores_90[mated] < t_shared_90)])"),
+    "fdr: first two groups only": (
+        "l5-fdr-answer", "l5-fdr",
+        "def fairness_discrepancy_rate(fmr, fnmr, alpha=0.5):\n"
+        "    return 1 - (alpha * abs(fmr[0] - fmr[1]) + (1 - alpha) * abs(fnmr[0] - fnmr[1]))\n"
+        "fdr_values = np.array([fairness_discrepancy_rate(r[:, 0], r[:, 1]) for r in (rates_90, rates_50, rates_group_90)])"),
+    "fdr: values in another order": (
+        "l5-fdr-answer", "l5-fdr",
+        "def fairness_discrepancy_rate(fmr, fnmr, alpha=0.5):\n"
+        "    fmr, fnmr = np.asarray(fmr), np.asarray(fnmr)\n"
+        "    return 1 - (alpha * np.ptp(fmr) + (1 - alpha) * np.ptp(fnmr))\n"
+        "fdr_values = np.array([fairness_discrepancy_rate(r[:, 0], r[:, 1]) for r in (rates_90, rates_group_90, rates_50)])"),
+}
+
+
+@pytest.mark.parametrize("name", TRIAL_SLIPS)
+def test_visible_checks_catch_the_trials_other_slips(source, solved, name):
+    answer_id, check_id, code = TRIAL_SLIPS[name]
+    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
+    visible, _ = _split_hidden(cells[check_id].source)
+    namespace = dict(solved)
+    exec(compile(code, answer_id, "exec"), namespace)
     with pytest.raises(AssertionError, match=": "):
         exec(compile(visible, "visible", "exec"), namespace)
 

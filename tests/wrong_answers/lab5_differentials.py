@@ -118,6 +118,18 @@ WRONG_ANSWERS = [
         why="Divides by group B's non-mated comparisons, which is group B's FMR, not the share of all false "
             "matches that come from B-B pairs.",
     ),
+    dict(
+        name="b-b share counted by the probe's group only",
+        grade_id="l5-fnmr-direction-answer",
+        source=(
+            "fnmr_ratio_90 = rates_90[0, 1] / rates_90[1, 1]\n"
+            "false_match = ~mated & (scores_90 >= t_shared_90)\n"
+            "false_match_share_b = np.sum(false_match & (probe_group[:, None] == 'B')) / np.sum(false_match)"
+        ),
+        loses=["l5-fnmr-direction"],
+        why="Counts every false match with a probe from group B, including B probes against A templates: those "
+            "are false matches but not B-B pairs (found in the new-student trial).",
+    ),
     # ------------------------------------------------------------------ 5.1 group thresholds
     dict(
         name="group thresholds from all impostor pairs of the group's probes",
