@@ -1,17 +1,15 @@
 """Lab 1 (Templates): checks of the notebook's own promises, beyond the course-wide harness tests.
 
 The course-wide tests (test_release.py, test_autograde.py) grade the lab through
-nbgrader; these read the source notebook and ask lab-specific questions: does
-every objective point at graded work, does every check cell have both visible
-checks and hidden value tests, do the visible checks catch the slips a new
-student made, does every name a student creates lead `needs()` to its question,
+nbgrader, and test_lab_structure.py checks its objectives, points and check cells;
+these read the source notebook and ask lab-specific questions: do the visible
+checks catch the slips a new student made, does every name a student creates lead `needs()` to its question,
 are case-study figures loaded rather than typed, and is the autograded number of
 components away from a knife edge.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import re
@@ -19,16 +17,16 @@ import re
 import nbformat
 import numpy as np
 import pytest
-from nbgrader import utils as nbutils
 
 from biometrics_lab import casestudy
 from biometrics_lab._paths import REPO_ROOT
+from lab_notebooks import run_solution, split_hidden
+from nbgrader_harness import grade_id
 from tests.wrong_answers.lab1_templates import WRONG_ANSWERS
 
 LAB = "lab1-templates"
 SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
-CHECKS = ("expect_close", "expect_equal", "expect_true")
 # Wrong answers that passed the visible checks in the new-student trial (2026-11-27): the visible
 # checks, not only the hidden tests, must now catch them.
 CAUGHT_VISIBLY = ("grid first thirty rows", "enroll normalises each capture then averages",
@@ -38,76 +36,6 @@ CAUGHT_VISIBLY = ("grid first thirty rows", "enroll normalises each capture then
 @pytest.fixture(scope="module")
 def source():
     return nbformat.read(SOURCE, as_version=4)
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _graded(nb) -> dict[str, float]:
-    """grade_id -> points of every cell that carries points."""
-    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if nbutils.is_grade(c)}
-
-
-def _test_cells(nb) -> list:
-    return [c for c in nb.cells if nbutils.is_grade(c) and not nbutils.is_solution(c)]
-
-
-def _split_hidden(source: str) -> tuple[str, str]:
-    """Return (visible, hidden) parts of a test cell's source."""
-    match = re.search(r"^### BEGIN HIDDEN TESTS$(.*?)^### END HIDDEN TESTS$", source, re.M | re.S)
-    if match is None:
-        return source, ""
-    return source[:match.start()] + source[match.end():], match.group(1)
-
-
-def _check_calls(code: str) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(code))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECKS]
-
-
-def test_every_objective_points_at_graded_cells_and_every_graded_cell_at_an_objective(source):
-    """Does each learning objective name graded cells that exist, and is every graded cell named by one?"""
-    intro = source.cells[0].source
-    table = intro[intro.index("## Learning objectives"):intro.index("## What is graded")]
-    rows = [line for line in table.splitlines() if re.match(r"\|\s*O\d+\s*\|", line)]
-    assert len(rows) >= 5, "the objectives table is missing"
-    graded = _graded(source)
-    named = set()
-    for row in rows:
-        ids = set(re.findall(r"`(l1-[a-z0-9-]+)`", row))
-        assert ids, f"objective without a graded cell: {row}"
-        assert ids <= set(graded), f"objective names cells that are not graded: {sorted(ids - set(graded))}"
-        named |= ids
-    assert named == set(graded), f"graded cells no objective names: {sorted(set(graded) - named)}"
-
-
-def test_grading_table_sums_to_the_nbgrader_points(source):
-    """Do the points column of 'What is graded and how' and nbgrader's points agree?"""
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    stated = 0.0
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+(\.\d+)?", cells[0]):
-            stated += sum(float(part) for part in cells[2].split("+"))
-    assert stated == sum(_graded(source).values()) > 0
-
-
-def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
-    """Can students get feedback from each check cell, and are its hidden tests comparisons with literals?"""
-    cells = _test_cells(source)
-    assert len(cells) >= 5, "issue 2 asks for at least 5 autograded tasks"
-    for cell in cells:
-        gid = _meta(cell)["grade_id"]
-        visible, hidden = _split_hidden(cell.source)
-        assert _check_calls(visible), f"{gid}: no visible check"
-        calls = _check_calls(hidden)
-        assert calls, f"{gid}: no hidden test"
-        value_checks = [call for call in calls if call.func.id != "expect_true"]
-        assert value_checks, f"{gid}: hidden tests should compare values, not only conditions"
-        for call in value_checks:
-            ast.literal_eval(call.args[1])  # raises if the expected value is code, not a literal
 
 
 def test_case_study_figures_are_loaded_not_typed():
@@ -120,26 +48,10 @@ def test_case_study_figures_are_loaded_not_typed():
     assert 'casestudy.figure("edid_holders")' in text
 
 
-def _code(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
-
-
 @pytest.fixture(scope="module")
 def solved(source):
     """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {}
-    for cell in source.cells:
-        if cell.cell_type != "code" or nbutils.is_grade(cell):
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
-        plt.close("all")
-    return namespace
+    return run_solution(source)
 
 
 def test_k_target_is_not_on_a_knife_edge(solved):
@@ -158,10 +70,10 @@ def test_k_target_is_not_on_a_knife_edge(solved):
 def test_visible_checks_catch_the_trials_slips(source, solved, name):
     """Does the check cell right after the answer fail on its visible checks alone, with a hint?"""
     answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
-    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
+    cells = {grade_id(c): c for c in source.cells if grade_id(c)}
     namespace = dict(solved)
     exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
-    visible, _ = _split_hidden(cells[answer["loses"][0]].source)
+    visible, _ = split_hidden(cells[answer["loses"][0]].source)
     # The solution passes the same visible checks (so the failure below is the wrong answer's).
     exec(compile(visible, "visible", "exec"), dict(solved))
     with pytest.raises(AssertionError, match=": "):  # "expected ..., got ...: <hint>"
