@@ -187,3 +187,22 @@ def test_thresholds_sit_on_a_slider_step_so_keyboard_moves_return_to_them(explor
     s = explorer.sliders["B"]
     fraction = (s.value - s.min) / s.step % 1
     assert s.value == pytest.approx(0.68507874) and min(fraction, 1 - fraction) < 1e-6
+
+
+def test_off_scale_operating_points_stay_on_the_edge_of_the_axes(explorer):
+    """Is a marker whose rate lies outside the DET axes drawn on their edge rather than left out?"""
+    explorer.update(10.0)  # the top of the range: FNMR near 1, FMR 0 — both beyond the axes
+    (x_lo, x_hi), (y_lo, y_hi) = explorer.axes.get_xlim(), explorer.axes.get_ylim()
+    for marker in explorer._markers.values():
+        x, y = marker.get_data()
+        assert x_lo <= x[0] <= x_hi and y_lo <= y[0] <= y_hi
+        assert not marker.get_clip_on()
+
+
+def test_image_is_shown_at_its_pixel_size(explorer):
+    """The browser must not stretch the figure: the Image's layout is the PNG's own width and height."""
+    import PIL.Image
+    import io as _io
+
+    width, height = PIL.Image.open(_io.BytesIO(explorer.image.value)).size
+    assert explorer.image.layout.width == f"{width}px" and explorer.image.layout.height == f"{height}px"

@@ -49,8 +49,9 @@ FIGURE_CLASS = "bl-group-figure"
 _STEPS = 500
 _MODES = ("one shared threshold", "one threshold per group")
 _MARKERS = ("o", "s", "^", "D", "v")
-_DPI = 72  # the image is redrawn on every move: keep it small enough to render fast
-_LIMITS = (1e-5, 0.5)  # DET axes range, fractions
+_DPI = 96  # the image is re-encoded on every move: enough pixels to be sharp at its shown size, few enough to be fast
+_FIGSIZE = (5.2, 5.2)  # inches; shown at exactly _FIGSIZE * _DPI pixels so the browser does not stretch it
+_LIMITS = (1e-5, 0.9)  # DET axes range, fractions: FNMR at a strict threshold can exceed 50%
 
 
 def _as_scores(values, name):
@@ -197,7 +198,8 @@ class GroupThresholdExplorer:
                                                                     "each group at its own threshold"])
         self.readout = widgets.HTML()
         self.readout.add_class(READOUT_CLASS)
-        self.image = widgets.Image(format="png")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width=f"{round(_FIGSIZE[0] * _DPI)}px", height=f"{round(_FIGSIZE[1] * _DPI)}px"))
         self.image.add_class(FIGURE_CLASS)
         self._thresholds = dict(start)
         self._draw()
@@ -259,7 +261,7 @@ class GroupThresholdExplorer:
     # ------------------------------------------------------------------ drawing
     def _draw(self):
         """Draw the DET curves once; later changes only move the markers."""
-        self.figure = Figure(figsize=(5.2, 5.2), dpi=_DPI, layout="constrained")
+        self.figure = Figure(figsize=_FIGSIZE, dpi=_DPI, layout="constrained")
         self._canvas = FigureCanvasAgg(self.figure)
         self._background = None
         ax = self.figure.add_subplot()
@@ -272,7 +274,7 @@ class GroupThresholdExplorer:
             det_curve(fmr, fnmr, label=f"group {g}", role=role, limits=_LIMITS, ax=ax)
             colour = ax.get_lines()[-1].get_color()
             (marker,) = ax.plot([], [], marker=_MARKERS[i], markersize=10, linestyle="none", color=colour,
-                                markeredgecolor=PALETTE["black"], label=f"group {g}: operating point")
+                                markeredgecolor=PALETTE["black"], label=f"group {g}: operating point", clip_on=False)
             self._markers[g] = marker
         ax.legend(loc="upper right", frameon=True, framealpha=0.9, edgecolor="none", fontsize=8)
         ax.set_title("DET per group; markers: the threshold(s) set above", fontsize=10)
@@ -429,9 +431,11 @@ class GroupThresholdExplorer:
     # ------------------------------------------------------------------ output
     def _refresh(self):
         rates = self.rates()
+        # A rate outside the axes' range is drawn on the edge, so that every group's marker stays visible.
+        lo, hi = norm.ppf(_LIMITS[0]), norm.ppf(_LIMITS[1])
         for g, r in rates.items():
-            x = norm.ppf(np.clip(r["fmr"], self._eps, 1 - self._eps))
-            y = norm.ppf(np.clip(r["fnmr"], self._eps, 1 - self._eps))
+            x = np.clip(norm.ppf(np.clip(r["fmr"], self._eps, 1 - self._eps)), lo, hi)
+            y = np.clip(norm.ppf(np.clip(r["fnmr"], self._eps, 1 - self._eps)), lo, hi)
             self._markers[g].set_data([x], [y])
         self.readout.value = self._table(rates)
         self._render()
