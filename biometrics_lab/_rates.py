@@ -97,39 +97,34 @@ def _sorted_curves(genuine_sorted: np.ndarray, impostor_sorted: np.ndarray):
 
     The two sorted runs are merged in linear time (each genuine score goes in
     before the impostor scores it does not exceed), so the only O(n log n) steps
-    are the two sorts done by the caller.
+    are the two sorts done by the caller. The outputs are filled in place: at
+    10**7 scores each pass over memory counts.
     """
     n_genuine, n_impostor = genuine_sorted.size, impostor_sorted.size
-    impostor_below = np.searchsorted(impostor_sorted, genuine_sorted, side="left")
-    is_genuine = np.zeros(n_genuine + n_impostor, dtype=bool)
-    is_genuine[impostor_below + np.arange(n_genuine)] = True
-    merged = np.empty(n_genuine + n_impostor)
+    n = n_genuine + n_impostor
+    genuine_at = np.searchsorted(impostor_sorted, genuine_sorted, side="left") + np.arange(n_genuine)
+    is_genuine = np.zeros(n, dtype=bool)
+    is_genuine[genuine_at] = True
+    thresholds = np.empty(n + 1)
+    merged = thresholds[:n]
     merged[is_genuine] = genuine_sorted
     merged[~is_genuine] = impostor_sorted
-    # Genuine scores before each position; at the first occurrence of a distinct
-    # score these are the genuine scores below it (the position's own score excluded).
-    genuine_before = np.cumsum(is_genuine, dtype=np.int64)
-    genuine_before -= is_genuine
-    first = np.empty(merged.size, dtype=bool)
-    first[0] = True
-    np.not_equal(merged[1:], merged[:-1], out=first[1:])
-    if not first.all():  # ties: keep the first occurrence of each distinct score
-        starts = np.flatnonzero(first)
-        merged, genuine_before = merged[starts], genuine_before[starts]
-    else:
-        starts = np.arange(merged.size)
-    count = merged.size
-    thresholds = np.empty(count + 1)
-    thresholds[:count] = merged
-    thresholds[count] = np.inf
-    fnmr = np.empty(count + 1)
-    np.divide(genuine_before, n_genuine, out=fnmr[:count])
-    fnmr[count] = 1.0
-    fmr = np.empty(count + 1)
-    np.subtract(starts, genuine_before, out=fmr[:count])  # impostor scores below
-    fmr[:count] /= -n_impostor
-    fmr[:count] += 1.0
-    fmr[count] = 0.0
+    thresholds[n] = np.inf
+    # Genuine scores before each position (its own score excluded): a step that rises by one just
+    # after each genuine position. np.repeat writes it in one pass (a cumsum over bools is slower).
+    steps = np.diff(np.concatenate([[-1], genuine_at, [n]]))
+    genuine_before = np.repeat(np.arange(n_genuine + 1, dtype=float), steps)
+    # ... and impostor scores before it: the position minus the genuine ones.
+    impostor_before = np.arange(n + 1, dtype=float)
+    impostor_before -= genuine_before
+    # A threshold is each distinct score; with ties, its counts are those at its first occurrence.
+    repeated = np.equal(merged[1:], merged[:-1])
+    if repeated.any():
+        first = np.concatenate([[True], ~repeated, [True]])
+        thresholds, genuine_before, impostor_before = thresholds[first], genuine_before[first], impostor_before[first]
+    fnmr = np.divide(genuine_before, n_genuine, out=genuine_before)
+    fmr = np.divide(impostor_before, -n_impostor, out=impostor_before)
+    fmr += 1.0
     return thresholds, fmr, fnmr
 
 
