@@ -115,6 +115,19 @@ def test_the_image_shows_what_a_full_redraw_of_the_figure_shows(explorer):
     assert np.array_equal(shown, fresh)
 
 
+def test_the_image_is_shown_at_its_pixel_size(explorer):
+    """Is the Image given the PNG's own width and height, so that the browser does not stretch (and blur) it?"""
+    import io
+
+    import PIL.Image
+
+    for setting in (dict(), dict(prevalence=1e-2, gallery_size=100)):
+        explorer.update(**setting)
+        width, height = PIL.Image.open(io.BytesIO(explorer.image.value)).size
+        assert (explorer.image.layout.width, explorer.image.layout.height) == (f"{width}px", f"{height}px")
+    assert width >= 700, "too few pixels to read the legend when shown at this size"
+
+
 def test_icons_show_the_counts_at_the_stated_scale(explorer):
     """Does each category get round(count / per_icon) icons, within max_icons, drawn at distinct places?"""
     for setting in (dict(), dict(prevalence=1e-2, population=10_000_000), dict(fmr=0.5, gallery_size=2)):

@@ -20,7 +20,8 @@ predictive value (PPV, the share of alarms that concern a person of interest)
 and an icon array of the alarms and the missed people.
 
 The figure is drawn with matplotlib's Agg renderer into an
-``ipywidgets.Image``: no interactive matplotlib backend is needed. Its fixed
+``ipywidgets.Image``, shown at the PNG's own pixel size so that the browser
+does not stretch and blur it: no interactive matplotlib backend is needed. Its fixed
 parts (title, legend) are drawn once; an update moves the existing icon
 collections (``set_offsets``) and draws only them over the saved background
 (blitting), so a slider step costs a few milliseconds of rendering. The
@@ -66,6 +67,8 @@ CATEGORIES = ("true alarm", "false alarm", "missed")
 _LOOKS = {"true alarm": "blue circles", "false alarm": "orange-red squares", "missed": "green triangles"}
 _COUNT_KEYS = {"true alarm": "tp", "false alarm": "fp", "missed": "fn"}
 _NCOLS = 40  # icons per row; the grid never changes, only which icon shows what
+_FIGSIZE = (8.0, 3.6)  # inches
+_DPI = 96  # enough pixels to be sharp when shown at the PNG's own size, few enough to re-encode fast
 
 
 def _one_two_five(low_exponent: int, high_exponent: int) -> list[float]:
@@ -211,11 +214,12 @@ class BaseRateExplorer:
         self.readout.add_class(READOUT_CLASS)
         self.caption = widgets.HTML()
         self.caption.add_class(CAPTION_CLASS)
-        self.image = widgets.Image(format="png")
-        self.image.add_class(FIGURE_CLASS)
-
-        self.figure = Figure(figsize=(8.0, 3.6), dpi=80)
+        self.figure = Figure(figsize=_FIGSIZE, dpi=_DPI)
         FigureCanvasAgg(self.figure)  # drawn off screen: no pyplot, so the notebook shows no stray copy
+        # Shown at exactly its pixel size: an Image without a width fills the output area and blurs when stretched.
+        width, height = self.figure.canvas.get_width_height()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px", height=f"{height}px"))
+        self.image.add_class(FIGURE_CLASS)
         self.ax = self.figure.add_axes((0.01, 0.01, 0.58, 0.86))
         # icon_array gives each category its colour, marker and legend entry; updates move the icons (set_offsets).
         plots.icon_array({name: 1 for name in CATEGORIES}, ncols=_NCOLS, ax=self.ax)
