@@ -128,9 +128,9 @@ class ScoreSet:
 
     Parameters
     ----------
-    genuine : ndarray of float32, shape (n_genuine,)
+    genuine : ndarray of float64, shape (n_genuine,)
         Mated comparisons: probe and reference of the same identity.
-    impostor : ndarray of float32, shape (n_impostor,)
+    impostor : ndarray of float64, shape (n_impostor,)
         Non-mated comparisons: probe and reference of different identities.
     genuine_info, impostor_info : dict of str to ndarray
         Per-comparison metadata, one value per score, in the order of the
@@ -191,6 +191,10 @@ def load_scores(name: str) -> ScoreSet:
     -------
     ScoreSet
         Read-only score arrays (loads are cached) and fresh metadata dicts.
+        Scores are stored as float32 and returned as float64: numpy compares
+        an array with a Python float in the array's own dtype, so with float32
+        scores a float64 threshold just above a score (``np.nextafter``) would
+        round back onto it and let that score match.
 
     Raises
     ------
@@ -210,10 +214,22 @@ def load_scores(name: str) -> ScoreSet:
     arrays = _load_arrays(name)
     attrs = {key[len("attr_"):]: float(value) for key, value in arrays.items() if key.startswith("attr_")}
     if "scores" not in arrays:
-        return ScoreSet(genuine=arrays["genuine"], impostor=arrays["impostor"], attrs=attrs, name=name)
+        genuine, impostor = _float64_scores(name)
+        return ScoreSet(genuine=genuine, impostor=impostor, attrs=attrs, name=name)
     genuine, impostor, genuine_info, impostor_info = _split_matrix(name)
     return ScoreSet(genuine=genuine, impostor=impostor, genuine_info=genuine_info, impostor_info=impostor_info,
                     attrs=attrs, name=name)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+@functools.lru_cache(maxsize=None)
+def _float64_scores(name: str) -> tuple[np.ndarray, np.ndarray]:
+    arrays = _load_arrays(name)
+    return (_read_only(arrays["genuine"].astype(np.float64)), _read_only(arrays["impostor"].astype(np.float64)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -228,9 +244,7 @@ def _split_matrix_cached(name: str):
         info.update({key: arrays[key][reference_cols[selector]] for key in arrays if key.startswith("reference_")})
         for value in info.values():
             value.flags.writeable = False
-        scores_part = scores[selector]
-        scores_part.flags.writeable = False
-        parts.append((scores_part, info))
+        parts.append((_read_only(scores[selector].astype(np.float64)), info))
     return parts
 
 

@@ -67,7 +67,9 @@ def test_generate_scores_is_seeded_and_float32():
 
 def test_border_set_has_the_promised_size(border):
     assert isinstance(border, ScoreSet)
-    assert border.genuine.dtype == np.float32 and border.impostor.dtype == np.float32
+    # Stored as float32, returned as float64 (a Python-float threshold then compares in float64).
+    assert border.genuine.dtype == np.float64 and border.impostor.dtype == np.float64
+    assert np.array_equal(border.impostor, border.impostor.astype(np.float32))
     assert len(border.genuine) >= 10_000 and len(border.impostor) >= 1_000_000
     assert border.genuine_info == {} and border.impostor_info == {}
 
@@ -154,6 +156,13 @@ def test_face_scores_separate_and_masks_raise_errors(faces_scores):
     fta_clean = np.mean(info["probe_quality"][clean] < limit)
     fta_masked = np.mean(info["probe_quality"][info["probe_mask"]] < limit)
     assert fta_masked > fta_clean > 0
+
+
+def test_a_threshold_just_above_a_score_does_not_round_back_onto_it(border):
+    """With float32 scores, numpy would compare in float32 and nextafter(score) would equal the score again."""
+    top = np.sort(border.impostor)[-2:]
+    threshold = float(np.nextafter(top[0], np.inf))
+    assert np.sum(border.impostor >= threshold) == 1
 
 
 def test_loaded_score_arrays_are_read_only(faces_scores, border):
