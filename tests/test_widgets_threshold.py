@@ -97,3 +97,24 @@ def test_bad_arguments_fail_with_the_argument_named(bad):
     name = next(iter(bad))
     with pytest.raises(ValueError, match=name):
         ThresholdExplorer(kwargs.pop("genuine"), kwargs.pop("impostor"), **kwargs)
+
+
+def test_starting_threshold_is_on_the_slider_grid_and_snap_echoes_are_ignored():
+    explorer = ThresholdExplorer(GENUINE, IMPOSTOR, threshold=0.6543)
+    steps = (0.6543 - explorer.slider.min) / explorer.slider.step
+    assert abs(steps - round(steps)) < 1e-6  # the browser's snapping leaves it where it is
+    assert explorer.slider.min <= min(IMPOSTOR) and explorer.slider.max == max(GENUINE)
+    explorer.update(0.70005)
+    explorer.slider.value = 0.70005 + explorer.slider.step / 3  # the browser sends back the snapped value
+    assert explorer.threshold == 0.70005
+    explorer.slider.value = 0.70005 + explorer.slider.step  # one keyboard step
+    assert explorer.threshold == pytest.approx(0.70005 + explorer.slider.step)
+
+
+def test_image_is_shown_at_its_pixel_size(explorer):
+    import io
+
+    from PIL import Image
+
+    width, height = Image.open(io.BytesIO(bytes(explorer.image.value))).size
+    assert (explorer.image.layout.width, explorer.image.layout.height) == (f"{width}px", f"{height}px")

@@ -168,24 +168,26 @@ class ThresholdExplorer:
             high = low + 1.0  # all scores equal: give the slider some room
         if threshold is None:
             threshold = (low + high) / 2
-        threshold = _check_number(threshold, "threshold", -math.inf, math.inf)
+        threshold = min(max(_check_number(threshold, "threshold", -math.inf, math.inf), low), high)
         step = (high - low) / _STEPS
         decimals = max(2, int(math.ceil(-math.log10(step))) + 1)
+        # The browser snaps the slider to min + i * step: start the grid so that the threshold is on it.
+        slider_min = threshold - math.ceil((threshold - low) / step - 1e-9) * step
 
         self.slider = widgets.FloatSlider(
-            value=min(max(threshold, low), high), min=low, max=high, step=step,
+            value=threshold, min=slider_min, max=high, step=step,
             readout_format=f".{decimals}f", continuous_update=True,
             description="threshold", style={"description_width": "6em"}, layout=widgets.Layout(width="44em"))
         self.slider.add_class(SLIDER_CLASS)
         self.readout = widgets.HTML()
         self.readout.add_class(READOUT_CLASS)
-        self.image = widgets.Image(format="png")
-        self.image.add_class(FIGURE_CLASS)
-
         self._build_figure(low, high, bins, score_label)
+        # Shown at the PNG's own pixel size: an Image without a width fills the output area and blurs.
+        width, height = self.figure.canvas.get_width_height()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px", height=f"{height}px"))
+        self.image.add_class(FIGURE_CLASS)
         self.slider.observe(self._on_change, names="value")
         self.widget = widgets.VBox([self.slider, self.readout, self.image])
-        # The slider snaps to its step; the explorer keeps the exact starting value.
         self._refresh(threshold)
 
     # ------------------------------------------------------------------ public
@@ -195,7 +197,7 @@ class ThresholdExplorer:
 
         Values outside the slider's range are clipped to it; values between
         slider steps are kept exactly for the rates (the slider shows the
-        nearest step).
+        nearest step, and the browser's snapping to it is ignored).
         """
         threshold = _check_number(threshold, "threshold", -math.inf, math.inf)
         threshold = min(max(threshold, self.slider.min), self.slider.max)
@@ -221,7 +223,7 @@ class ThresholdExplorer:
     _holding = False
 
     def _build_figure(self, low, high, bins, score_label):
-        self.figure = Figure(figsize=(8.0, 3.4), dpi=80)
+        self.figure = Figure(figsize=(8.0, 3.4), dpi=96)  # sharp at its own pixel size, quick to encode
         FigureCanvasAgg(self.figure)  # off screen: no pyplot, so the notebook shows no stray copy
         self.ax = self.figure.add_axes((0.08, 0.16, 0.62, 0.72))
         edges = np.linspace(low, high, int(bins) + 1)
@@ -255,7 +257,9 @@ class ThresholdExplorer:
         self._background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
     def _on_change(self, change) -> None:
-        if not self._holding:
+        # A move of less than half a step is the browser snapping a value set by update() to the slider's
+        # grid and sending it back: keep the exact threshold then. Keyboard and mouse moves are whole steps.
+        if not self._holding and abs(change["new"] - self.threshold) >= self.slider.step / 2:
             self._refresh(change["new"])
 
     def _compute(self, threshold: float) -> None:
