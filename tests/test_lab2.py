@@ -1,9 +1,8 @@
-"""Lab 2 (Thresholds and error rates): checks of the notebook's own promises, beyond the course-wide harness tests.
+"""Lab 2 (Thresholds and error rates): checks of the notebook's own promises, beyond the course-wide tests.
 
-The course-wide tests (test_release.py, test_autograde.py) grade the lab through
-nbgrader; these read the source notebook and ask lab-specific questions: does
-every objective point at graded work, does every check cell have visible checks
-and hidden value tests, do hidden tests call the students' functions with the
+The course-wide tests (test_release.py, test_autograde.py, test_lab_structure.py)
+grade the lab through nbgrader and check its objectives, points and check cells;
+these ask lab-specific questions: do hidden tests call the students' functions with the
 reference metrics switched off, do the solution's rates agree with
 ``sklearn.metrics.det_curve`` and with the package's reference metrics, do the
 visible checks catch the classic slips, does the blank release run its
@@ -29,12 +28,12 @@ from sklearn.metrics import det_curve
 from biometrics_lab import _rates, casestudy
 from biometrics_lab._paths import REPO_ROOT
 from biometrics_lab.checks import without_reference
+from lab_notebooks import check_cells, intro_section, run_solution, split_hidden
 from tests.wrong_answers.lab2_thresholds import WRONG_ANSWERS
 
 LAB = "lab2-thresholds"
 SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
-CHECKS = ("expect_close", "expect_equal", "expect_true")
 # Wrong answers whose slip the check cell's visible checks must catch (with a hint), not only the hidden tests.
 CAUGHT_VISIBLY = ("match when score > threshold", "curves count with searchsorted side right",
                   "eer at the nearest point, averaged", "fmr threshold at the score itself",
@@ -60,94 +59,22 @@ def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def _graded(nb) -> dict[str, float]:
-    """grade_id -> points of every cell that carries points."""
-    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if nbutils.is_grade(c)}
-
-
-def _test_cells(nb) -> list:
-    return [c for c in nb.cells if nbutils.is_grade(c) and not nbutils.is_solution(c)]
-
-
-def _split_hidden(source: str) -> tuple[str, str]:
-    """Return (visible, hidden) parts of a test cell's source."""
-    match = re.search(r"^### BEGIN HIDDEN TESTS$(.*?)^### END HIDDEN TESTS$", source, re.M | re.S)
-    if match is None:
-        return source, ""
-    return source[:match.start()] + source[match.end():], match.group(1)
-
-
-def _check_calls(code: str) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(code))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECKS]
-
-
-def _code(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
-
-
 @pytest.fixture(scope="module")
 def solved(source):
     """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {}
-    for cell in source.cells:
-        if cell.cell_type != "code" or nbutils.is_grade(cell):
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
-        plt.close("all")
-    return namespace
+    return run_solution(source)
 
 
-# ----------------------------------------------------------------------------- structure
-
-def test_every_objective_points_at_graded_cells_and_every_graded_cell_at_an_objective(source):
-    intro = source.cells[0].source
-    table = intro[intro.index("## Learning objectives"):intro.index("## What is graded")]
-    rows = [line for line in table.splitlines() if re.match(r"\|\s*O\d+\s*\|", line)]
-    assert len(rows) == 8, "one objective per task of the issue"
-    graded = _graded(source)
-    named = set()
-    for row in rows:
-        ids = set(re.findall(r"`(l2-[a-z0-9-]+)`", row))
-        assert ids, f"objective without a graded cell: {row}"
-        assert ids <= set(graded), f"objective names cells that are not graded: {sorted(ids - set(graded))}"
-        named |= ids
-    assert named == set(graded), f"graded cells no objective names: {sorted(set(graded) - named)}"
-
-
-def test_grading_table_sums_to_the_nbgrader_points(source):
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    stated = 0.0
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+(\.\d+)?", cells[0]):
-            stated += sum(float(part) for part in cells[2].split("+"))
-    assert stated == sum(_graded(source).values()) == 40
-
-
-def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
-    cells = _test_cells(source)
-    assert len(cells) >= 8
-    for cell in cells:
-        gid = _meta(cell)["grade_id"]
-        visible, hidden = _split_hidden(cell.source)
-        assert _check_calls(visible), f"{gid}: no visible check"
-        value_checks = [call for call in _check_calls(hidden) if call.func.id != "expect_true"]
-        assert value_checks, f"{gid}: hidden tests should compare values"
-
+# ----------------------------------------------------------------------------- hidden tests and the reference
+# (objectives, points and visible/hidden checks of every lab: tests/test_lab_structure.py)
 
 def test_hidden_tests_call_students_functions_without_the_reference(source, solved):
     """Is every call of a student's function in a hidden region wrapped in without_reference(...)?"""
     functions = {name for name, question in solved["ANSWERS"].items() if callable(solved.get(name))}
     assert {"fmr_fnmr", "error_curves", "eer", "threshold_for_fmr", "clopper_pearson"} <= functions
     unwrapped, wrapped = [], set()
-    for cell in _test_cells(source):
-        _, hidden = _split_hidden(cell.source)
+    for cell in check_cells(source):
+        _, hidden = split_hidden(cell.source)
         for node in ast.walk(ast.parse(hidden)):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
                 continue
@@ -246,7 +173,7 @@ def test_visible_checks_catch_the_common_slips(source, solved):
     cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
     for name in CAUGHT_VISIBLY:
         answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
-        visible, _ = _split_hidden(cells[answer["loses"][0]].source)
+        visible, _ = split_hidden(cells[answer["loses"][0]].source)
         exec(compile(visible, "visible", "exec"), dict(solved))  # the solution passes
         namespace = dict(solved)
         exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
@@ -289,8 +216,7 @@ def test_blank_release_runs_its_exploration_cells_and_names_the_questions(releas
 
 
 def test_needs_maps_every_created_name_to_its_question(source, solved):
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
+    table = intro_section(source, "## What is graded", "Total points:")
     created = {}
     for line in table.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
