@@ -146,8 +146,10 @@ def test_the_gate_counts_follow_from_the_rates(solved):
 def test_masks_raise_fta_and_fnmr_in_the_solution(solved):
     assert solved["fta_masked"] > solved["fta_unmasked"] > 0
     assert solved["fnmr_masked"] > solved["fnmr_unmasked"]
-    lo_masked, _ = solved["clopper_pearson"](int(round(solved["fnmr_masked"] * 221)), 221)
-    _, hi_unmasked = solved["clopper_pearson"](int(round(solved["fnmr_unmasked"] * 1132)), 1132)
+    acquired, masked = solved["acquired"], solved["masked"]
+    n_masked, n_unmasked = int(np.sum(masked & acquired)), int(np.sum(~masked & acquired))
+    lo_masked, _ = solved["clopper_pearson"](int(round(solved["fnmr_masked"] * n_masked)), n_masked)
+    _, hi_unmasked = solved["clopper_pearson"](int(round(solved["fnmr_unmasked"] * n_unmasked)), n_unmasked)
     assert lo_masked > hi_unmasked, "the lab says the two intervals do not overlap"
 
 
