@@ -142,23 +142,23 @@ class NotebookPage:
         """Run every cell as a student would; return what each cell shows.
 
         Run > Run All Cells stops at the first error (an unanswered stub, or
-        its check cell). After each stop, select the cell after the one that
-        failed and press Run > Run Selected Cell and All Below, until a pass
-        reaches the end without a new error. Every code cell therefore runs
-        exactly once, in order.
+        its check cell). After each stop, select the first code cell that has
+        not run and press Run > Run Selected Cell and All Below, until a pass
+        leaves no code cell unrun. Every code cell therefore runs exactly
+        once, in order. A cell that a pass started from but did not run ends
+        the loop (the caller's unexecuted_code_cells check reports it).
         """
         deadline = time.monotonic() + timeout
         self._run_and_wait("runmenu:run-all", deadline)
         self.passes = 1
-        start = 0
+        start = -1
         while True:
             cells = self.cells()
-            failed = [cell.index for cell in cells if cell.index >= start and cell.errors]
-            if not failed:
+            unrun = [cell.index for cell in cells
+                     if cell.index > start and cell.kind == "code" and not cell.empty and cell.execution_count is None]
+            if not unrun:
                 return cells
-            start = failed[0] + 1
-            if not any(cell.kind == "code" and not cell.empty for cell in cells[start:]):
-                return cells
+            start = unrun[0]
             self.select_cell(start)
             self._run_and_wait("notebook:run-all-below", deadline, by_menu=False)
             self.passes += 1
@@ -242,6 +242,12 @@ class NotebookPage:
     def slider_state(self, slider_id: str) -> SliderState:
         """Return what the widget of slider ``slider_id`` shows now."""
         return SliderState(**self.page.evaluate(_SLIDER_STATE, slider_id))
+
+    def slider_room(self, slider_id: str) -> tuple[float, float]:
+        """Return how far the slider can move down and up (in its handle's aria units)."""
+        now, low, high = self.page.locator(f'[data-bl-slider="{slider_id}"] [role="slider"]').evaluate(
+            "el => ['aria-valuenow', 'aria-valuemin', 'aria-valuemax'].map(a => parseFloat(el.getAttribute(a)))")
+        return now - low, high - now
 
     def focus_slider(self, slider_id: str):
         """Give the slider's handle keyboard focus; return its locator.
@@ -388,13 +394,14 @@ class LabBrowser:
 def check_slider_responds(notebook: NotebookPage, slider_id: str, pictures: Path, steps: int = 3) -> list[Path]:
     """Move a slider by keyboard and back; assert the readout and the figure follow.
 
-    Focus the handle, press ArrowRight ``steps`` times (ArrowLeft if the
-    slider is already at its maximum), then the other arrow until the value
-    is back where it started (at most ``steps`` times). After
-    the first move the slider value, the ``bl-<name>-readout`` text and the
-    figure image(s) in the widget box must all have changed; after moving
-    back the value and the readout must be what they were. Saves a picture
-    of each state.
+    Focus the handle and press the arrow towards the slider's farther end
+    ``steps`` times: the slider value and the ``bl-<name>-readout`` text must
+    change, and so must the figure image(s) in the widget box. Then press
+    the other arrow until the value is back (at most ``steps`` times): value
+    and readout must be what they were. A figure of rounded counts (an icon
+    array) may not change for a few small steps; then End (or Home) moves
+    the slider to its farther end, where the figure must differ from the
+    start. Saves a picture of each state.
 
     Parameters
     ----------
@@ -409,38 +416,43 @@ def check_slider_responds(notebook: NotebookPage, slider_id: str, pictures: Path
     Returns
     -------
     pictures : list of Path
-        The widget before, after the move, and back.
+        The widget at the start, after the move, back, and (if used) at the end.
     """
     name = slider_id.rsplit("-", 1)[0]
     notebook.focus_slider(slider_id)
     start = notebook.slider_state(slider_id)
     assert start.readout is not None, f"no bl-{name}-readout in the widget of slider {slider_id}"
     assert start.images, f"the widget of slider {slider_id} shows no figure image"
+    below, above = notebook.slider_room(slider_id)
+    assert below + above > 0, f"slider {slider_id} has no range to move in"
+    forward, back, far = ("ArrowRight", "ArrowLeft", "End") if above >= below else ("ArrowLeft", "ArrowRight", "Home")
     shots = [notebook.screenshot_widget(slider_id, pictures / f"{slider_id}-0-start.png")]
-    forward, back = "ArrowRight", "ArrowLeft"
-    notebook.focus_slider(slider_id)
+
     moved = notebook.press_slider(slider_id, forward, steps)
-    if moved.value == start.value:  # at the maximum: go the other way
-        forward, back = back, forward
-        moved = notebook.press_slider(slider_id, forward, steps)
     shots.append(notebook.screenshot_widget(slider_id, pictures / f"{slider_id}-1-{forward}x{steps}.png"))
     assert moved.value != start.value, f"{forward} on slider {slider_id} did not move it (value {start.value})"
     assert moved.readout != start.readout, (
         f"bl-{name}-readout did not change when slider {slider_id} moved {start.value} -> {moved.value}: "
         f"{start.readout!r}")
-    assert moved.images != start.images, (
-        f"the figure of slider {slider_id} did not change when it moved {start.value} -> {moved.value}")
+
     notebook.focus_slider(slider_id)
-    back_state = moved
-    for _ in range(steps):  # near an end the forward move may have stopped early: step back until home
-        back_state = notebook.press_slider(slider_id, back)
-        if back_state.value == start.value:
+    home = moved
+    for _ in range(steps):  # the forward move may have stopped early at an end: step back until home
+        home = notebook.press_slider(slider_id, back)
+        if home.value == start.value:
             break
     shots.append(notebook.screenshot_widget(slider_id, pictures / f"{slider_id}-2-back.png"))
-    assert back_state.value == start.value, (
-        f"{back} (up to {steps} times) did not bring slider {slider_id} back to {start.value} "
-        f"(now {back_state.value})")
-    assert back_state.readout == start.readout, (
+    assert home.value == start.value, (
+        f"{back} (up to {steps} times) did not bring slider {slider_id} back to {start.value} (now {home.value})")
+    assert home.readout == start.readout, (
         f"bl-{name}-readout differs after slider {slider_id} moved back to {start.value}: "
-        f"{back_state.readout!r} vs {start.readout!r}")
+        f"{home.readout!r} vs {start.readout!r}")
+
+    if moved.images == start.images:
+        notebook.focus_slider(slider_id)
+        end = notebook.press_slider(slider_id, far)
+        shots.append(notebook.screenshot_widget(slider_id, pictures / f"{slider_id}-3-{far}.png"))
+        assert end.images != start.images, (
+            f"the figure of slider {slider_id} did not change when it moved {start.value} -> {moved.value}, "
+            f"nor at its end ({far}: {end.value})")
     return shots

@@ -47,7 +47,8 @@ def test_figures_show_or_say_what_they_wait_for(fixture_run):
 
 def test_sliders_are_found_by_class(fixture_run):
     notebook, _, _ = fixture_run
-    assert [(s["id"], s["visible"]) for s in notebook.sliders()] == [("fixture-1", True), ("frozen-1", True)]
+    assert [(s["id"], s["visible"]) for s in notebook.sliders()] == [
+        ("fixture-1", True), ("frozen-1", True), ("stale-1", True)]
 
 
 def test_a_slider_that_redraws_passes(fixture_run, artifacts):
@@ -60,3 +61,9 @@ def test_a_slider_that_does_not_redraw_is_reported(fixture_run, artifacts):
     notebook, _, _ = fixture_run
     with pytest.raises(AssertionError, match="bl-frozen-readout did not change"):
         check_slider_responds(notebook, "frozen-1", artifacts / "fixture")
+
+
+def test_a_slider_whose_figure_never_changes_is_reported(fixture_run, artifacts):
+    notebook, _, _ = fixture_run
+    with pytest.raises(AssertionError, match="the figure of slider stale-1 did not change .* nor at its end"):
+        check_slider_responds(notebook, "stale-1", artifacts / "fixture")
