@@ -1,13 +1,14 @@
 """Lab 3 (The base-rate fallacy): checks of the notebook's own promises, beyond the course-wide harness tests.
 
 The course-wide tests (test_release.py, test_autograde.py) grade the lab through
-nbgrader; these read the source notebook and ask lab-specific questions: does
-every objective point at graded work, does every check cell have visible checks
-and hidden value tests, do hidden tests of the students' functions switch the
-reference metrics off (so that delegating to them earns nothing), does a correct
-simulation written another way still pass the Monte-Carlo check, do the visible
-checks catch the classic slips, are case-study figures loaded rather than typed,
-and are the illustrative values labelled as assumptions.
+nbgrader, and test_lab_structure.py checks its objectives, points and check cells;
+these read the source notebook and ask lab-specific questions: do hidden tests
+of the students' functions switch the reference metrics off (so that delegating
+to them earns nothing), does a correct simulation written another way still pass
+the Monte-Carlo check, do the visible checks catch the classic slips and those
+of the new-student trial, does each written question state its criteria, are
+case-study figures loaded rather than typed, and are the illustrative values
+labelled as assumptions.
 """
 
 from __future__ import annotations
@@ -24,16 +25,13 @@ from nbgrader import utils as nbutils
 
 from biometrics_lab import _rates, casestudy
 from biometrics_lab._paths import REPO_ROOT
+from lab_notebooks import check_calls, intro_section, run_solution, split_hidden, without_markers
+from nbgrader_harness import grade_id
 from tests.wrong_answers.lab3_base_rates import WRONG_ANSWERS
 
 LAB = "lab3-base-rates"
 SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
-CHECKS = ("expect_close", "expect_equal", "expect_true")
-# Wrong answers whose slip the check cell's visible checks must catch (with a hint), not only the hidden tests.
-CAUGHT_VISIBLY = ("needed leaves out who is screened", "counts apply the fpr to everyone", "ppv is the tpr",
-                  "fpir is n times fmr", "footage p_any_false is faces times fmr", "screening rates from the cdf",
-                  "met ppv from the stated false-alert rate", "npl fpir read as fmr", "prosecutor's fallacy")
 # Students' functions that have a counterpart in biometrics_lab._rates: (answer, reference, arguments).
 DELEGATIONS = [
     ("expected_counts", "confusion_counts", "n, prevalence, tpr, fpr"),
@@ -48,61 +46,14 @@ def source():
     return nbformat.read(SOURCE, as_version=4)
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def _cells(nb) -> dict:
-    return {_meta(c)["grade_id"]: c for c in nb.cells if _meta(c)}
-
-
-def _graded(nb) -> dict[str, float]:
-    """grade_id -> points of every cell that carries points."""
-    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if nbutils.is_grade(c)}
-
-
-def _test_cells(nb) -> list:
-    return [c for c in nb.cells if nbutils.is_grade(c) and not nbutils.is_solution(c)]
-
-
-def _split_hidden(source: str) -> tuple[str, str]:
-    """Return (visible, hidden) parts of a test cell's source."""
-    match = re.search(r"^### BEGIN HIDDEN TESTS$(.*?)^### END HIDDEN TESTS$", source, re.M | re.S)
-    if match is None:
-        return source, ""
-    return source[:match.start()] + source[match.end():], match.group(1)
-
-
-def _check_calls(code: str) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(code))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECKS]
-
-
-def _intro_table(nb, start: str, end: str) -> str:
-    intro = nb.cells[0].source
-    return intro[intro.index(start):intro.index(end)]
-
-
-def _code(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
+    return {grade_id(c): c for c in nb.cells if grade_id(c)}
 
 
 @pytest.fixture(scope="module")
 def solved(source):
     """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {}
-    for cell in source.cells:
-        if cell.cell_type != "code" or nbutils.is_grade(cell):
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
-        plt.close("all")
-    return namespace
+    return run_solution(source)
 
 
 def _run(code: str, namespace: dict, name: str = "check") -> None:
@@ -110,52 +61,12 @@ def _run(code: str, namespace: dict, name: str = "check") -> None:
         exec(compile(code, name, "exec"), namespace)
 
 
-# --------------------------------------------------------------------------- structure
-
-
-def test_every_objective_points_at_graded_cells_and_every_graded_cell_at_an_objective(source):
-    """Does each learning objective name graded cells that exist, and is every graded cell named by one?"""
-    table = _intro_table(source, "## Learning objectives", "## What is graded")
-    rows = [line for line in table.splitlines() if re.match(r"\|\s*O\d+\s*\|", line)]
-    assert len(rows) >= 5, "the objectives table is missing"
-    graded, named = _graded(source), set()
-    for row in rows:
-        ids = set(re.findall(r"`(l3-[a-z0-9-]+)`", row))
-        assert ids, f"objective without a graded cell: {row}"
-        assert ids <= set(graded), f"objective names cells that are not graded: {sorted(ids - set(graded))}"
-        named |= ids
-    assert named == set(graded), f"graded cells no objective names: {sorted(set(graded) - named)}"
-
-
-def test_grading_table_sums_to_the_nbgrader_points(source):
-    """Do the points column of 'What is graded and how' and nbgrader's points agree, question by question?"""
-    table = _intro_table(source, "## What is graded", "Total points:")
-    stated = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            stated[cells[0]] = float(cells[2])
-    assert sum(stated.values()) == sum(_graded(source).values()) > 0
-    assert len(stated) == len(_graded(source)), "one row per graded cell"
-
-
-def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
-    """Can students get feedback from each check cell, and are its hidden tests comparisons with literals?"""
-    cells = _test_cells(source)
-    assert len(cells) >= 9, "the issue asks for nine graded tasks, most of them autograded"
-    for cell in cells:
-        gid = _meta(cell)["grade_id"]
-        visible, hidden = _split_hidden(cell.source)
-        assert _check_calls(visible), f"{gid}: no visible check"
-        calls = [call for call in _check_calls(hidden) if call.func.id != "expect_true"]
-        assert calls, f"{gid}: hidden tests should compare values"
-        for call in calls:
-            ast.literal_eval(call.args[1])  # raises if the expected value is code, not a literal
+# --------------------------------------------------------------------------- written answers
 
 
 def test_manual_answers_cover_the_issues_written_tasks(source):
     """Are the claim's rewrite (1), the denominators (7) and the memo (9) graded by hand, the memo by criteria?"""
-    manual = {_meta(c)["grade_id"]: c for c in source.cells if nbutils.is_grade(c) and nbutils.is_solution(c)
+    manual = {grade_id(c): c for c in source.cells if nbutils.is_grade(c) and nbutils.is_solution(c)
               and c.cell_type == "markdown"}
     assert set(manual) == {"l3-specification", "l3-denominators", "l3-memo"}
     memo = manual["l3-memo"].source
@@ -165,11 +76,25 @@ def test_manual_answers_cover_the_issues_written_tasks(source):
     assert "do not reward or penalise the position taken" in scheme
 
 
+def test_each_written_question_states_the_criteria_of_its_mark_scheme(source):
+    """Can students see what is graded? The question above each manual answer lists one bullet per criterion."""
+    assert "instructor's guide" not in source.cells[0].source, "students cannot read the instructor's guide"
+    for index, cell in enumerate(source.cells):
+        if not (nbutils.is_grade(cell) and nbutils.is_solution(cell) and cell.cell_type == "markdown"):
+            continue
+        question = source.cells[index - 1].source
+        scheme = cell.source[cell.source.index("=== BEGIN MARK SCHEME ==="):]
+        criteria = re.findall(r"^- ", scheme, re.M)
+        bullets = re.findall(r"^- \*", question, re.M)
+        assert re.search(r"graded by hand:[^)]*criteria", question), f"{grade_id(cell)}: no criteria named"
+        assert len(bullets) == len(criteria) >= 3, f"{grade_id(cell)}: {len(bullets)} bullets, {len(criteria)} criteria"
+
+
 # --------------------------------------------------------------------------- hidden tests and the reference
 
 
 def _functions_defined(source: str) -> set[str]:
-    return {node.name for node in ast.parse(_code(source)).body if isinstance(node, ast.FunctionDef)}
+    return {node.name for node in ast.parse(without_markers(source)).body if isinstance(node, ast.FunctionDef)}
 
 
 def test_hidden_tests_call_every_student_function_without_the_reference(source):
@@ -180,7 +105,7 @@ def test_hidden_tests_call_every_student_function_without_the_reference(source):
         if not gid.endswith("-answer"):
             continue
         for name in _functions_defined(cell.source):
-            _, hidden = _split_hidden(cells[gid.removesuffix("-answer")].source)
+            _, hidden = split_hidden(cells[gid.removesuffix("-answer")].source)
             assert re.search(rf"without_reference\(\s*(lambda:.*)?\b{name}\b", hidden), (
                 f"{gid}: the hidden tests never call {name} through without_reference")
             checked += 1
@@ -193,7 +118,7 @@ def test_an_answer_that_delegates_to_the_reference_earns_nothing(source, solved,
     cells = _cells(source)
     check = next(gid for gid, cell in cells.items() if gid.endswith("-answer")
                  and answer in _functions_defined(cell.source)).removesuffix("-answer")
-    _, hidden = _split_hidden(cells[check].source)
+    _, hidden = split_hidden(cells[check].source)
     namespace = dict(solved)
     _run(hidden, namespace)  # the solution passes the hidden tests
     _run(f"from biometrics_lab import _rates\n"
@@ -204,7 +129,7 @@ def test_an_answer_that_delegates_to_the_reference_earns_nothing(source, solved,
 
 def test_a_correct_simulation_written_another_way_passes_the_hidden_checks(source, solved):
     """Is the Monte-Carlo check a tolerance around the formula, not the solution's own random draws?"""
-    _, hidden = _split_hidden(_cells(source)["l3-montecarlo"].source)
+    _, hidden = split_hidden(_cells(source)["l3-montecarlo"].source)
     namespace = dict(solved)
     _run('''
 def simulate_fpir(fmr, gallery_size, searches, seed):
@@ -222,8 +147,8 @@ mc_standard_error = np.sqrt(mc_estimate * (1 - mc_estimate) / MC_SEARCHES)
 
 def test_monte_carlo_tolerances_leave_at_least_four_standard_errors(source):
     """Would a correct simulation fail the hidden checks only by rare bad luck (|z| > 4)?"""
-    _, hidden = _split_hidden(_cells(source)["l3-montecarlo"].source)
-    calls = [call for call in _check_calls(hidden) if isinstance(call.args[0], ast.Call)
+    _, hidden = split_hidden(_cells(source)["l3-montecarlo"].source)
+    calls = [call for call in check_calls(hidden) if isinstance(call.args[0], ast.Call)
              and getattr(call.args[0].func, "id", "") == "without_reference"
              and any(getattr(arg, "id", "") == "simulate_fpir" for arg in call.args[0].args)]
     assert len(calls) == 2
@@ -251,12 +176,12 @@ def test_the_solutions_simulation_agrees_with_the_formula_across_seeds(solved):
 # --------------------------------------------------------------------------- visible checks, needs()
 
 
-@pytest.mark.parametrize("name", CAUGHT_VISIBLY)
+@pytest.mark.parametrize("name", [answer["name"] for answer in WRONG_ANSWERS])
 def test_visible_checks_catch_the_classic_slips(source, solved, name):
     """Does the check cell after the answer fail on its visible checks alone, with a hint?"""
     answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
     cells = _cells(source)
-    visible, _ = _split_hidden(cells[answer["loses"][0]].source)
+    visible, _ = split_hidden(cells[answer["loses"][0]].source)
     _run(visible, dict(solved))  # the solution passes the same visible checks
     namespace = dict(solved)
     _run(answer["source"], namespace)
@@ -264,9 +189,119 @@ def test_visible_checks_catch_the_classic_slips(source, solved, name):
         _run(visible, namespace)
 
 
+# Slips of the new-student trial (2026-11-27) that passed the visible checks then, checked here in-process rather
+# than through nbgrader (each nbgrader run costs ~10 s): (answer cell, check cell, the answer cell's new source).
+_BASIC_FPIR = ("def fpir(fmr, gallery_size):\n    return 1 - (1 - fmr) ** gallery_size\n\n"
+               "def false_candidates(fmr, gallery_size):\n    return gallery_size * fmr\n")
+_SIMULATION = ("def simulate_fpir(fmr, gallery_size, searches, seed):\n    rng = np.random.default_rng(seed)\n"
+               "    scores = rng.standard_normal((searches, gallery_size))\n    return float({share})\n")
+_MC_VALUES = ("mc_estimate = {estimate}\n"
+              "mc_standard_error = np.sqrt(mc_estimate * (1 - mc_estimate) / MC_SEARCHES)\n")
+_WATCHLIST = "def watchlist_day(k, crossers, tpr, fpr):\n{body}\nppv_by_k = np.array([{share} for k in K_VALUES])\n"
+_WATCHLIST_OK = ("    c = expected_counts(crossers, k / crossers, tpr, fpr)\n"
+                 "    return {'alarms': c['tp'] + c['fp'], 'true_alarms': c['tp'], 'ppv': ppv(k / crossers, tpr, fpr)}")
+_PPV_BY_K = "watchlist_day(k, DAILY_CROSSERS, TPR_GENEROUS, FPR_GENEROUS)['ppv']"
+_THERMAL = ("def screening_rates(d_prime, threshold):\n"
+            "    return float(norm.sf(threshold - d_prime)), float(norm.sf(threshold))\n"
+            "thermal_threshold = D_PRIME + norm.isf(THERMAL_TPR)\nthermal_ppv = {ppv}\n"
+            "face_d_prime = norm.isf(FPR_GENEROUS) - norm.isf(TPR_GENEROUS)\n")
+_POLICE = ("swp_ppv = (SWP_ALERTS - SWP_FALSE_ALERTS) / SWP_ALERTS\nmet_ppv = MET_CORRECT / MET_MATCHES\n"
+           "met_implied_faces = {faces} / MET_FALSE_ALERT_RATE\n")
+_NPL = ("npl_fmr = 1 - (1 - NPL_FPIR) ** (1 / NPL_WATCHLIST)\nnpl_fpir_gallery = fpir(npl_fmr, {gallery})\n"
+        "npl_false_alerts_per_day = DAILY_CROSSERS * npl_fpir_gallery\n")
+_PROSECUTOR = ("p_match_given_innocent = FMR_EXAMPLES[{index}]\n\n"
+               "def p_innocent_given_match(fmr, gallery_size, tpr, prior_in_gallery):\n"
+               "    false = {false}\n    return false / (false + prior_in_gallery * {tpr})\n")
+TRIAL_SLIPS = {
+    "needed: all ten letters": ("l3-needed-answer", "l3-needed", "needed = set('ABCDEFGHIJ')"),
+    "counts: rounded to whole people": (
+        "l3-counts-answer", "l3-counts",
+        "def expected_counts(n, prevalence, tpr, fpr):\n    i = n * prevalence\n"
+        "    return {'tp': round(i * tpr), 'fp': round((n - i) * fpr), 'fn': round(i * (1 - tpr)),\n"
+        "            'tn': round((n - i) * (1 - fpr))}"),
+    "watchlist: FPR applied to all crossers": (
+        "l3-watchlist-answer", "l3-watchlist", _WATCHLIST.format(share=_PPV_BY_K, body=(
+            "    tp, fp = k * tpr, crossers * fpr\n    return {'alarms': tp + fp, 'true_alarms': tp, 'ppv': tp / (tp + fp)}"))),
+    "watchlist: alarms are the false ones": (
+        "l3-watchlist-answer", "l3-watchlist", _WATCHLIST.format(share=_PPV_BY_K, body=(
+            "    c = expected_counts(crossers, k / crossers, tpr, fpr)\n"
+            "    return {'alarms': c['fp'], 'true_alarms': c['tp'], 'ppv': c['tp'] / c['fp']}"))),
+    "watchlist: prevalence k / (crossers + k)": (
+        "l3-watchlist-answer", "l3-watchlist", _WATCHLIST.format(share=_PPV_BY_K, body=(
+            "    p = k / (crossers + k)\n    c = expected_counts(crossers, p, tpr, fpr)\n"
+            "    return {'alarms': c['tp'] + c['fp'], 'true_alarms': c['tp'], 'ppv': ppv(p, tpr, fpr)}"))),
+    "watchlist: ppv_by_k with tpr and fpr swapped": (
+        "l3-watchlist-answer", "l3-watchlist",
+        _WATCHLIST.format(body=_WATCHLIST_OK, share=_PPV_BY_K.replace("TPR_GENEROUS, FPR_GENEROUS",
+                                                                      "FPR_GENEROUS, TPR_GENEROUS"))),
+    "watchlist: ppv_by_k over the gallery": (
+        "l3-watchlist-answer", "l3-watchlist",
+        _WATCHLIST.format(body=_WATCHLIST_OK, share="ppv(k / GALLERY_SIZE, TPR_GENEROUS, FPR_GENEROUS)")),
+    "fpir: arrays for the daily crossers": (
+        "l3-fpir-answer", "l3-fpir", _BASIC_FPIR
+        + "fpir_gallery = np.array([fpir(f, DAILY_CROSSERS) for f in FMR_EXAMPLES])\n"
+        "candidates_gallery = np.array([false_candidates(f, DAILY_CROSSERS) for f in FMR_EXAMPLES])"),
+    "fpir: arrays swapped": (
+        "l3-fpir-answer", "l3-fpir", _BASIC_FPIR
+        + "candidates_gallery = np.array([fpir(f, GALLERY_SIZE) for f in FMR_EXAMPLES])\n"
+        "fpir_gallery = np.array([false_candidates(f, GALLERY_SIZE) for f in FMR_EXAMPLES])"),
+    "fpir: fpir_gallery is N x FMR": (
+        "l3-fpir-answer", "l3-fpir", _BASIC_FPIR + "fpir_gallery = GALLERY_SIZE * FMR_EXAMPLES\n"
+        "candidates_gallery = np.array([false_candidates(f, GALLERY_SIZE) for f in FMR_EXAMPLES])"),
+    "montecarlo: threshold norm.ppf": (
+        "l3-montecarlo-answer", "l3-montecarlo",
+        _SIMULATION.format(share="np.mean((scores >= norm.ppf(fmr)).any(axis=1))")
+        + _MC_VALUES.format(estimate="simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)")),
+    "montecarlo: all instead of any": (
+        "l3-montecarlo-answer", "l3-montecarlo",
+        _SIMULATION.format(share="np.mean((scores >= norm.isf(fmr)).all(axis=1))")
+        + _MC_VALUES.format(estimate="simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)")),
+    "montecarlo: share of matching scores": (
+        "l3-montecarlo-answer", "l3-montecarlo",
+        _SIMULATION.format(share="np.mean(scores >= norm.isf(fmr))")
+        + _MC_VALUES.format(estimate="simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)")),
+    "montecarlo: mc_estimate from the formula": (
+        "l3-montecarlo-answer", "l3-montecarlo",
+        _SIMULATION.format(share="np.mean((scores >= norm.isf(fmr)).any(axis=1))")
+        + _MC_VALUES.format(estimate="fpir(MC_FMR, MC_GALLERY)")),
+    "footage: share_true ignores the tpr": (
+        "l3-footage-answer", "l3-footage",
+        "def footage_search(faces, fmr, tpr):\n    false = false_candidates(fmr, faces)\n"
+        "    return {'false_candidates': false, 'p_any_false': fpir(fmr, faces), 'share_true': 1 / (1 + false)}"),
+    "thermal: ppv with the face matcher's FPR": (
+        "l3-thermal-answer", "l3-thermal", _THERMAL.format(ppv="ppv(THERMAL_PREVALENCE, THERMAL_TPR, FPR_GENEROUS)")),
+    "thermal: fpr = 1 - tpr": (
+        "l3-thermal-answer", "l3-thermal", _THERMAL.format(ppv="ppv(THERMAL_PREVALENCE, THERMAL_TPR, 1 - THERMAL_TPR)")),
+    "police: implied faces from all matches": ("l3-police-answer", "l3-police", _POLICE.format(faces="MET_MATCHES")),
+    "police: implied faces from the correct ones": ("l3-police-answer", "l3-police", _POLICE.format(faces="MET_CORRECT")),
+    "npl: gallery of the daily crossers": ("l3-npl-answer", "l3-npl", _NPL.format(gallery="DAILY_CROSSERS")),
+    "npl: gallery of the NPL watchlist": ("l3-npl-answer", "l3-npl", _NPL.format(gallery="NPL_WATCHLIST")),
+    "prosecutor: tpr ignored": (
+        "l3-prosecutor-answer", "l3-prosecutor",
+        _PROSECUTOR.format(index=0, false="(gallery_size - prior_in_gallery) * fmr", tpr="1")),
+    "prosecutor: P(any false candidate) for the count": (
+        "l3-prosecutor-answer", "l3-prosecutor",
+        _PROSECUTOR.format(index=0, false="fpir(fmr, gallery_size - prior_in_gallery)", tpr="tpr")),
+    "prosecutor: another FMR": (
+        "l3-prosecutor-answer", "l3-prosecutor",
+        _PROSECUTOR.format(index=1, false="(gallery_size - prior_in_gallery) * fmr", tpr="tpr")),
+}
+
+
+@pytest.mark.parametrize("name", TRIAL_SLIPS)
+def test_visible_checks_catch_the_trials_slips(source, solved, name):
+    """Does the check cell right after the answer fail on its visible checks alone, with a hint?"""
+    answer_id, check_id, code = TRIAL_SLIPS[name]
+    visible, _ = split_hidden(_cells(source)[check_id].source)
+    namespace = dict(solved)
+    _run(code, namespace, answer_id)
+    with pytest.raises(AssertionError, match=": "):
+        _run(visible, namespace)
+
+
 def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
     """Does needs() map each name the grading table says students create to its question, and only those?"""
-    table = _intro_table(source, "## What is graded", "Total points:")
+    table = intro_section(source, "## What is graded", "Total points:")
     created = {}
     for line in table.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -285,10 +320,20 @@ def test_needs_names_the_question_of_every_name_a_student_creates(source, solved
     namespace = dict(solved)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):  # the released stub of Question 2.1, called from Question 3.1's function
-        exec(_code(_cells(source)["l3-watchlist-answer"].source), namespace)
+        exec(without_markers(_cells(source)["l3-watchlist-answer"].source), namespace)
         exec("def expected_counts(n, prevalence, tpr, fpr):\n    raise NotImplementedError()\n\n"
              "result = needs(lambda: watchlist_day(10, 1000, 0.9, 0.1))", namespace)
     assert "Question 2.1 first" in out.getvalue() and namespace["result"] is None
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # rounded counts: a PPV computed for one person divides 0 by 0
+        exec(TRIAL_SLIPS["counts: rounded to whole people"][2], namespace)
+        exec(without_markers(_cells(source)["l3-ppv-answer"].source), namespace)
+        exec("result = needs(lambda: ppv(1e-4, 0.999, 0.001))", namespace)
+    assert "Your `ppv` raised ZeroDivisionError" in out.getvalue() and "Question 2.2" in out.getvalue()
+    assert namespace["result"] is None
+    with pytest.raises(ZeroDivisionError):  # an error in the lab's own code is not blamed on a student
+        needs(lambda: 1 / 0)
 
 
 # --------------------------------------------------------------------------- case-study figures and assumptions
