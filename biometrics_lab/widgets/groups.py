@@ -194,7 +194,7 @@ class GroupThresholdExplorer:
         self.slider = slider("threshold (all groups)", first)
         self.sliders = {g: slider(f"threshold, group {g}", start[g]) for g in self.groups}
         self.mode = widgets.ToggleButtons(options=_MODES, value=_MODES[1] if per_group else _MODES[0],
-                                          description="", tooltips=["every group at one threshold",
+                                          description="", style={"button_width": "15em"}, tooltips=["every group at one threshold",
                                                                     "each group at its own threshold"])
         self.readout = widgets.HTML()
         self.readout.add_class(READOUT_CLASS)
@@ -460,7 +460,8 @@ class GroupThresholdExplorer:
                  else "highest / lowest FMR: undefined (a group has no false match at this threshold)")
         note = ("A comparison is a match when score ≥ threshold. " + ratio + ". Mode: "
                 + html.escape(self.mode.value) + ".")
-        return (f"<div role='status' aria-live='polite'><table style='border-collapse: collapse'>{head}"
+        cells = "<style>.bl-group-readout th, .bl-group-readout td {padding: 0.1em 0.8em 0.1em 0}</style>"
+        return (f"{cells}<div role='status' aria-live='polite'><table style='border-collapse: collapse'>{head}"
                 f"{''.join(rows)}</table><p style='margin: 0.3em 0'>{note}</p></div>")
 
     def _ipython_display_(self):
