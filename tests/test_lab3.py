@@ -197,6 +197,14 @@ _SIMULATION = ("def simulate_fpir(fmr, gallery_size, searches, seed):\n    rng =
                "    scores = rng.standard_normal((searches, gallery_size))\n    return float({share})\n")
 _MC_VALUES = ("mc_estimate = {estimate}\n"
               "mc_standard_error = np.sqrt(mc_estimate * (1 - mc_estimate) / MC_SEARCHES)\n")
+
+
+def _monte_carlo(share: str, estimate: str = "simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)") -> tuple:
+    """A slip in Question 4.2: `share` computed from the (searches, gallery_size) array `scores`."""
+    return ("l3-montecarlo-answer", "l3-montecarlo",
+            _SIMULATION.format(share=share) + _MC_VALUES.format(estimate=estimate))
+
+
 _WATCHLIST = "def watchlist_day(k, crossers, tpr, fpr):\n{body}\nppv_by_k = np.array([{share} for k in K_VALUES])\n"
 _WATCHLIST_OK = ("    c = expected_counts(crossers, k / crossers, tpr, fpr)\n"
                  "    return {'alarms': c['tp'] + c['fp'], 'true_alarms': c['tp'], 'ppv': ppv(k / crossers, tpr, fpr)}")
@@ -248,22 +256,11 @@ TRIAL_SLIPS = {
     "fpir: fpir_gallery is N x FMR": (
         "l3-fpir-answer", "l3-fpir", _BASIC_FPIR + "fpir_gallery = GALLERY_SIZE * FMR_EXAMPLES\n"
         "candidates_gallery = np.array([false_candidates(f, GALLERY_SIZE) for f in FMR_EXAMPLES])"),
-    "montecarlo: threshold norm.ppf": (
-        "l3-montecarlo-answer", "l3-montecarlo",
-        _SIMULATION.format(share="np.mean((scores >= norm.ppf(fmr)).any(axis=1))")
-        + _MC_VALUES.format(estimate="simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)")),
-    "montecarlo: all instead of any": (
-        "l3-montecarlo-answer", "l3-montecarlo",
-        _SIMULATION.format(share="np.mean((scores >= norm.isf(fmr)).all(axis=1))")
-        + _MC_VALUES.format(estimate="simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)")),
-    "montecarlo: share of matching scores": (
-        "l3-montecarlo-answer", "l3-montecarlo",
-        _SIMULATION.format(share="np.mean(scores >= norm.isf(fmr))")
-        + _MC_VALUES.format(estimate="simulate_fpir(MC_FMR, MC_GALLERY, MC_SEARCHES, seed=0)")),
-    "montecarlo: mc_estimate from the formula": (
-        "l3-montecarlo-answer", "l3-montecarlo",
-        _SIMULATION.format(share="np.mean((scores >= norm.isf(fmr)).any(axis=1))")
-        + _MC_VALUES.format(estimate="fpir(MC_FMR, MC_GALLERY)")),
+    "montecarlo: threshold norm.ppf": _monte_carlo("np.mean((scores >= norm.ppf(fmr)).any(axis=1))"),
+    "montecarlo: all instead of any": _monte_carlo("np.mean((scores >= norm.isf(fmr)).all(axis=1))"),
+    "montecarlo: share of matching scores": _monte_carlo("np.mean(scores >= norm.isf(fmr))"),
+    "montecarlo: mc_estimate from the formula": _monte_carlo("np.mean((scores >= norm.isf(fmr)).any(axis=1))",
+                                                             estimate="fpir(MC_FMR, MC_GALLERY)"),
     "footage: share_true ignores the tpr": (
         "l3-footage-answer", "l3-footage",
         "def footage_search(faces, fmr, tpr):\n    false = false_candidates(fmr, faces)\n"
