@@ -1,9 +1,9 @@
 """Lab 5 (Who bears the errors?): checks of the notebook's own promises, beyond the course-wide harness tests.
 
 The course-wide tests (test_release.py, test_autograde.py) grade the lab through
-nbgrader; these read the source notebook and ask lab-specific questions: does
-every objective point at graded work, do the hidden tests of functions run them
-with the reference metrics switched off, is the differential measured from the
+nbgrader, and test_lab_structure.py checks its objectives, points and check cells;
+these read the source notebook and ask lab-specific questions: do the hidden tests
+of functions run them with the reference metrics switched off, is the differential measured from the
 data (and is it there at all), are the autograded counts away from knife edges,
 do the visible checks catch the slips they promise to, and are the case-study
 figures loaded rather than typed.
@@ -19,16 +19,16 @@ import re
 import nbformat
 import numpy as np
 import pytest
-from nbgrader import utils as nbutils
 
 from biometrics_lab import _rates, casestudy
 from biometrics_lab._paths import REPO_ROOT
+from lab_notebooks import run_solution, split_hidden
+from nbgrader_harness import grade_id
 from tests.wrong_answers.lab5_differentials import WRONG_ANSWERS
 
 LAB = "lab5-differentials"
 SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
-CHECKS = ("expect_close", "expect_equal", "expect_true")
 # Wrong answers that the visible checks (not only the hidden tests) must catch.
 CAUGHT_VISIBLY = ("cross-group impostor pairs counted in a group's FMR", "match when score above the threshold",
                   "shared threshold from same-group pairs only", "the 90/10 threshold reused for the 50/50 system",
@@ -44,96 +44,17 @@ def source():
     return nbformat.read(SOURCE, as_version=4)
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _graded(nb) -> dict[str, float]:
-    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if nbutils.is_grade(c)}
-
-
-def _test_cells(nb) -> list:
-    return [c for c in nb.cells if nbutils.is_grade(c) and not nbutils.is_solution(c)]
-
-
-def _split_hidden(source: str) -> tuple[str, str]:
-    match = re.search(r"^### BEGIN HIDDEN TESTS$(.*?)^### END HIDDEN TESTS$", source, re.M | re.S)
-    if match is None:
-        return source, ""
-    return source[:match.start()] + source[match.end():], match.group(1)
-
-
-def _check_calls(code: str) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(code))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECKS]
-
-
-def _code(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
-
-
 @pytest.fixture(scope="module")
 def solved(source):
     """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {}
-    for cell in source.cells:
-        if cell.cell_type != "code" or nbutils.is_grade(cell):
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
-        plt.close("all")
-    return namespace
-
-
-# --------------------------------------------------------------------------- structure
-
-
-def test_every_objective_points_at_graded_cells_and_every_graded_cell_at_an_objective(source):
-    intro = source.cells[0].source
-    table = intro[intro.index("## Learning objectives"):intro.index("## What is graded")]
-    rows = [line for line in table.splitlines() if re.match(r"\|\s*O\d+\s*\|", line)]
-    assert len(rows) >= 7, "the objectives table is missing"
-    graded, named = _graded(source), set()
-    for row in rows:
-        ids = set(re.findall(r"`(l5-[a-z0-9-]+)`", row))
-        assert ids and ids <= set(graded), f"objective without (existing) graded cells: {row}"
-        named |= ids
-    assert named == set(graded), f"graded cells no objective names: {sorted(set(graded) - named)}"
-
-
-def test_grading_table_sums_to_the_nbgrader_points(source):
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    stated = sum(float(cells[2]) for line in table.splitlines()
-                 if len(cells := [c.strip() for c in line.strip().strip("|").split("|")]) == 4
-                 and re.fullmatch(r"\d+\.\d+", cells[0]))
-    total = re.search(r"Total points: (\d+)", intro).group(1)
-    assert stated == sum(_graded(source).values()) == float(total)
-
-
-def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
-    cells = _test_cells(source)
-    assert len(cells) >= 7
-    for cell in cells:
-        gid = _meta(cell)["grade_id"]
-        visible, hidden = _split_hidden(cell.source)
-        assert _check_calls(visible), f"{gid}: no visible check"
-        calls = [call for call in _check_calls(hidden) if call.func.id != "expect_true"]
-        assert calls, f"{gid}: hidden tests should compare values"
-        for call in calls:
-            ast.literal_eval(call.args[1])
+    return run_solution(source)
 
 
 @pytest.mark.parametrize("gid,function", FUNCTIONS.items())
 def test_hidden_tests_call_student_functions_without_the_reference(source, gid, function):
     """Does every hidden call of a student's function go through without_reference, so delegating earns nothing?"""
-    cell = next(c for c in source.cells if _meta(c).get("grade_id") == gid)
-    _, hidden = _split_hidden(cell.source)
+    cell = next(c for c in source.cells if grade_id(c) == gid)
+    _, hidden = split_hidden(cell.source)
     calls = [node for node in ast.walk(ast.parse(hidden)) if isinstance(node, ast.Call)]
     direct = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == function]
     wrapped = [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == "without_reference"
@@ -200,8 +121,8 @@ def test_groups_are_described_as_synthetic(source):
 def test_visible_checks_catch_the_common_slips(source, solved, name):
     """Does the check cell of the answer fail on its visible checks alone, with a hint, while the solution passes?"""
     answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
-    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
-    visible, _ = _split_hidden(cells[answer["loses"][0]].source)
+    cells = {grade_id(c): c for c in source.cells if grade_id(c)}
+    visible, _ = split_hidden(cells[answer["loses"][0]].source)
     exec(compile(visible, "visible", "exec"), dict(solved))
     namespace = dict(solved)
     exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
@@ -252,8 +173,8 @@ TRIAL_SLIPS = {
 @pytest.mark.parametrize("name", TRIAL_SLIPS)
 def test_visible_checks_catch_the_trials_other_slips(source, solved, name):
     answer_id, check_id, code = TRIAL_SLIPS[name]
-    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
-    visible, _ = _split_hidden(cells[check_id].source)
+    cells = {grade_id(c): c for c in source.cells if grade_id(c)}
+    visible, _ = split_hidden(cells[check_id].source)
     namespace = dict(solved)
     exec(compile(code, answer_id, "exec"), namespace)
     with pytest.raises(AssertionError, match=": "):
