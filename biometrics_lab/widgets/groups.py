@@ -35,7 +35,7 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from .. import _rates
-from ..plots import PALETTE, det_curve
+from ..plots import PALETTE, _check_scores, det_curve
 
 __all__ = ["GroupThresholdExplorer", "SLIDER_CLASS", "READOUT_CLASS", "FIGURE_CLASS"]
 
@@ -56,15 +56,7 @@ _LIMITS = (1e-5, 0.9)  # DET axes range, fractions: FNMR at a strict threshold c
 
 def _as_scores(values, name):
     """Return ``values`` as a sorted, finite, non-empty 1-D float array, or raise naming it."""
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a 1-D array of scores; got {type(values).__name__}.") from exc
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of scores; got shape {array.shape}.")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite scores.")
-    return np.sort(array)
+    return np.sort(_check_scores(values, name))
 
 
 def _thin_curve(fmr, fnmr, resolution=0.02):
