@@ -65,15 +65,17 @@ def test_fta_turns_fmr_fnmr_into_far_frr():
 
 
 def test_artists_are_updated_not_recreated(explorer):
-    line, title = explorer._line, explorer._title
+    line, accept, reject = explorer._line, explorer._accept, explorer._reject
     n_lines, n_patches, n_texts = len(explorer.ax.lines), len(explorer.ax.patches), len(explorer.ax.texts)
     figure = explorer.figure
     for value in (0.2, 0.62, 0.81):
         explorer.update(value)
-    assert explorer._line is line and explorer._title is title and explorer.figure is figure
+    assert explorer._line is line and explorer._accept is accept and explorer._reject is reject
+    assert explorer.figure is figure
     assert (len(explorer.ax.lines), len(explorer.ax.patches), len(explorer.ax.texts)) == (n_lines, n_patches, n_texts)
     assert line.get_xdata()[0] == pytest.approx(0.81)
-    assert "0.81" in title.get_text()
+    assert accept.get_x() == pytest.approx(0.81) and reject.get_x() + reject.get_width() == pytest.approx(0.81)
+    assert "0.8100" in explorer.readout.value
 
 
 def test_large_score_set_agrees_with_the_reference(large):
