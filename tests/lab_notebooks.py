@@ -54,6 +54,29 @@ def intro_section(nb, start: str, end: str) -> str:
     return intro[intro.index(start):intro.index(end)]
 
 
+def created_names(nb) -> dict[str, str]:
+    """Return name -> question ("3.1") for every name the grading table says students create.
+
+    Reads the rows of *What is graded and how* whose first column is a question
+    number; the names are the backquoted identifiers of the second column.
+    """
+    created = {}
+    for line in intro_section(nb, "## What is graded", "Total points:").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
+            for name in re.findall(r"`([a-z_][a-z_0-9]*)", cells[1]):
+                created[name] = cells[0]
+    return created
+
+
+def printed(code: str, namespace: dict) -> str:
+    """Run ``code`` in ``namespace`` and return what it printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "test", "exec"), namespace)
+    return out.getvalue()
+
+
 def run_solution(nb) -> dict:
     """Run the source notebook's setup, locked and solution cells in this process; return the namespace.
 

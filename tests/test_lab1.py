@@ -10,8 +10,6 @@ components away from a knife edge.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 
 import nbformat
@@ -20,7 +18,7 @@ import pytest
 
 from biometrics_lab import casestudy
 from biometrics_lab._paths import REPO_ROOT
-from lab_notebooks import run_solution, split_hidden
+from lab_notebooks import created_names, printed, run_solution, split_hidden
 from nbgrader_harness import grade_id
 from tests.wrong_answers.lab1_templates import WRONG_ANSWERS
 
@@ -82,32 +80,18 @@ def test_visible_checks_catch_the_trials_slips(source, solved, name):
 
 def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
     """Does needs() map each name the grading table says students create to its question, and only those?"""
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    created = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            for name in re.findall(r"`([a-z_]+)", cells[1]):
-                created[name] = cells[0]
-    assert created == solved["ANSWERS"]
-    needs = solved["needs"]
+    assert created_names(source) == solved["ANSWERS"]
     for name, question in [("grid_images", "Question 1.1 first"), ("templates", "Question 3.1."),
                            ("scores", "Questions 3.1 and 4.1."), ("first_capture", "run the cells above")]:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert needs(lambda: eval(name, {})) is None
-        assert question in out.getvalue(), out.getvalue()
+        namespace = dict(solved)
+        output = printed(f"result = needs(lambda: eval({name!r}, {{}}))", namespace)
+        assert question in output and namespace["result"] is None, output
 
     solved_stub = dict(solved)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):  # the released stub of Question 3.1
-        exec("def enroll(features):\n    raise NotImplementedError()\n\n"
-             "result = needs(lambda: enroll(None))", solved_stub)
-    assert "Question 3.1 first" in out.getvalue() and solved_stub["result"] is None
+    output = printed("def enroll(features):\n    raise NotImplementedError()\n\n"  # the released stub of 3.1
+                     "result = needs(lambda: enroll(None))", solved_stub)
+    assert "Question 3.1 first" in output and solved_stub["result"] is None
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):  # a typo inside the student's own function
-        exec("def compare(probes, templates):\n    return probes @ template.T\n\n"
-             "result = needs(lambda: compare(probe_features, templates))", solved_stub)
-    assert "Your `compare` uses `template`" in out.getvalue() and "Question 4.1" in out.getvalue(), out.getvalue()
+    output = printed("def compare(probes, templates):\n    return probes @ template.T\n\n"  # a typo in the answer
+                     "result = needs(lambda: compare(probe_features, templates))", solved_stub)
+    assert "Your `compare` uses `template`" in output and "Question 4.1" in output, output
