@@ -25,7 +25,7 @@ from nbgrader import utils as nbutils
 
 from biometrics_lab import _rates, casestudy
 from biometrics_lab._paths import REPO_ROOT
-from lab_notebooks import check_calls, intro_section, run_solution, split_hidden, without_markers
+from lab_notebooks import check_calls, created_names, printed, run_solution, split_hidden, without_markers
 from nbgrader_harness import grade_id
 from tests.wrong_answers.lab3_base_rates import WRONG_ANSWERS
 
@@ -227,6 +227,10 @@ TRIAL_SLIPS = {
         "def expected_counts(n, prevalence, tpr, fpr):\n    i = n * prevalence\n"
         "    return {'tp': round(i * tpr), 'fp': round((n - i) * fpr), 'fn': round(i * (1 - tpr)),\n"
         "            'tn': round((n - i) * (1 - fpr))}"),
+    "ppv: counts of 100,000 people rounded": (
+        "l3-ppv-answer", "l3-ppv",
+        "def ppv(prevalence, tpr, fpr):\n    tp, fp = round(1e5 * prevalence * tpr), round(1e5 * (1 - prevalence) * fpr)\n"
+        "    return tp / (tp + fp)"),
     "watchlist: FPR applied to all crossers": (
         "l3-watchlist-answer", "l3-watchlist", _WATCHLIST.format(share=_PPV_BY_K, body=(
             "    tp, fp = k * tpr, crossers * fpr\n    return {'alarms': tp + fp, 'true_alarms': tp, 'ppv': tp / (tp + fp)}"))),
@@ -269,6 +273,10 @@ TRIAL_SLIPS = {
         "l3-thermal-answer", "l3-thermal", _THERMAL.format(ppv="ppv(THERMAL_PREVALENCE, THERMAL_TPR, FPR_GENEROUS)")),
     "thermal: fpr = 1 - tpr": (
         "l3-thermal-answer", "l3-thermal", _THERMAL.format(ppv="ppv(THERMAL_PREVALENCE, THERMAL_TPR, 1 - THERMAL_TPR)")),
+    "police: met_ppv over matches plus correct ones": (
+        "l3-police-answer", "l3-police",
+        _POLICE.format(faces="(MET_MATCHES - MET_CORRECT)").replace("MET_CORRECT / MET_MATCHES",
+                                                                     "MET_CORRECT / (MET_MATCHES + MET_CORRECT)")),
     "police: implied faces from all matches": ("l3-police-answer", "l3-police", _POLICE.format(faces="MET_MATCHES")),
     "police: implied faces from the correct ones": ("l3-police-answer", "l3-police", _POLICE.format(faces="MET_CORRECT")),
     "npl: gallery of the daily crossers": ("l3-npl-answer", "l3-npl", _NPL.format(gallery="DAILY_CROSSERS")),
@@ -279,6 +287,10 @@ TRIAL_SLIPS = {
     "prosecutor: P(any false candidate) for the count": (
         "l3-prosecutor-answer", "l3-prosecutor",
         _PROSECUTOR.format(index=0, false="fpir(fmr, gallery_size - prior_in_gallery)", tpr="tpr")),
+    "prosecutor: gallery_size - 1 others whatever the prior": (
+        "l3-prosecutor-answer", "l3-prosecutor",
+        _PROSECUTOR.format(index=0, false="(gallery_size - 1) * fmr", tpr="tpr").replace(
+            "    return", "    if false + prior_in_gallery * tpr == 0:\n        return 1.0\n    return")),
     "prosecutor: another FMR": (
         "l3-prosecutor-answer", "l3-prosecutor",
         _PROSECUTOR.format(index=1, false="(gallery_size - prior_in_gallery) * fmr", tpr="tpr")),
@@ -298,39 +310,28 @@ def test_visible_checks_catch_the_trials_slips(source, solved, name):
 
 def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
     """Does needs() map each name the grading table says students create to its question, and only those?"""
-    table = intro_section(source, "## What is graded", "Total points:")
-    created = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            for name in re.findall(r"`([a-z_]+)", cells[1]):
-                created[name] = cells[0]
-    assert created == solved["ANSWERS"]
-    needs = solved["needs"]
+    assert created_names(source) == solved["ANSWERS"]
     for name, message in [("fpir_gallery", "Question 4.1 first"), ("mc_estimate", "Question 4.2 first"),
                           ("FMR_EXAMPLES", "run the cells above")]:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert needs(lambda: eval(name, {})) is None
-        assert message in out.getvalue(), out.getvalue()
+        namespace = dict(solved)
+        output = printed(f"result = needs(lambda: eval({name!r}, {{}}))", namespace)
+        assert message in output and namespace["result"] is None, output
 
+    cells = _cells(source)
     namespace = dict(solved)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):  # the released stub of Question 2.1, called from Question 3.1's function
-        exec(without_markers(_cells(source)["l3-watchlist-answer"].source), namespace)
-        exec("def expected_counts(n, prevalence, tpr, fpr):\n    raise NotImplementedError()\n\n"
-             "result = needs(lambda: watchlist_day(10, 1000, 0.9, 0.1))", namespace)
-    assert "Question 2.1 first" in out.getvalue() and namespace["result"] is None
+    output = printed(without_markers(cells["l3-watchlist-answer"].source)  # the released stub of 2.1, called in 3.1
+                     + "\n\ndef expected_counts(n, prevalence, tpr, fpr):\n    raise NotImplementedError()\n\n"
+                     "result = needs(lambda: watchlist_day(10, 1000, 0.9, 0.1))", namespace)
+    assert "Question 2.1 first" in output and namespace["result"] is None
 
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):  # rounded counts: a PPV computed for one person divides 0 by 0
-        exec(TRIAL_SLIPS["counts: rounded to whole people"][2], namespace)
-        exec(without_markers(_cells(source)["l3-ppv-answer"].source), namespace)
-        exec("result = needs(lambda: ppv(1e-4, 0.999, 0.001))", namespace)
-    assert "Your `ppv` raised ZeroDivisionError" in out.getvalue() and "Question 2.2" in out.getvalue()
+    namespace = dict(solved)  # rounded counts: a PPV computed for one person divides 0 by 0
+    output = printed(TRIAL_SLIPS["counts: rounded to whole people"][2] + "\n\n"
+                     + without_markers(cells["l3-ppv-answer"].source)
+                     + "\n\nresult = needs(lambda: ppv(1e-4, 0.999, 0.001))", namespace)
+    assert "Your `ppv` raised ZeroDivisionError" in output and "Question 2.2" in output, output
     assert namespace["result"] is None
     with pytest.raises(ZeroDivisionError):  # an error in the lab's own code is not blamed on a student
-        needs(lambda: 1 / 0)
+        solved["needs"](lambda: 1 / 0)
 
 
 # --------------------------------------------------------------------------- case-study figures and assumptions
