@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
-import re
 
 import matplotlib
 import nbformat
@@ -28,7 +27,7 @@ from sklearn.metrics import det_curve
 from biometrics_lab import _rates, casestudy
 from biometrics_lab._paths import REPO_ROOT
 from biometrics_lab.checks import without_reference
-from lab_notebooks import check_cells, intro_section, run_solution, split_hidden
+from lab_notebooks import check_cells, created_names, run_solution, split_hidden
 from tests.wrong_answers.lab2_thresholds import WRONG_ANSWERS
 
 LAB = "lab2-thresholds"
@@ -218,14 +217,7 @@ def test_blank_release_runs_its_exploration_cells_and_names_the_questions(releas
 
 
 def test_needs_maps_every_created_name_to_its_question(source, solved):
-    table = intro_section(source, "## What is graded", "Total points:")
-    created = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            for name in re.findall(r"`([a-z_]+)", cells[1]):
-                created[name] = cells[0]
-    assert created == solved["ANSWERS"]
+    assert created_names(source) == solved["ANSWERS"]
 
 
 def test_case_study_figures_are_loaded_not_typed(release):

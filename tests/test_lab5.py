@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
-import re
 
 import nbformat
 import numpy as np
@@ -22,7 +21,7 @@ import pytest
 
 from biometrics_lab import _rates, casestudy
 from biometrics_lab._paths import REPO_ROOT
-from lab_notebooks import run_solution, split_hidden
+from lab_notebooks import created_names, run_solution, split_hidden
 from nbgrader_harness import grade_id
 from tests.wrong_answers.lab5_differentials import WRONG_ANSWERS
 
@@ -182,14 +181,7 @@ def test_visible_checks_catch_the_trials_other_slips(source, solved, name):
 
 
 def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    created = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            for name in re.findall(r"`([a-z_0-9]+)", cells[1]):
-                created[name] = cells[0]
+    created = created_names(source)
     assert created == solved["ANSWERS"]
     needs = solved["needs"]
     for name, question in created.items():
