@@ -30,10 +30,27 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (tests/browser)")
 
 
+#: Module fixtures that open a notebook, and the path (under the served folder) each opens.
+NOTEBOOK_FIXTURES = {
+    "release": lambda lab: f"{lab}/{lab}.ipynb",
+    "solution": lambda lab: f"solutions/{lab}/{lab}.ipynb",
+    "fixture_run": lambda _: "fixtures/fixture.ipynb",
+}
+_PLAN = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection and pytest's grouping by fixture parameter
 def pytest_collection_modifyitems(config, items):
-    for item in items:  # `-m "not browser"` leaves them out
-        if "lab_browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.browser)
+    plan = []
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "lab_browser" in names:
+            item.add_marker(pytest.mark.browser)  # `-m "not browser"` leaves them out
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        for name, path in NOTEBOOK_FIXTURES.items():
+            if name in names and (not plan or plan[-1] != path(params.get(name))):
+                plan.append(path(params.get(name)))
+    config.stash[_PLAN] = plan
 
 
 def missing_browser() -> str | None:
@@ -85,13 +102,14 @@ def lab_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def lab_browser(lab_server):
+def lab_browser(lab_server, request):
     """Return the session's LabBrowser (one Chromium, one context)."""
     from labpage import LabBrowser
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
-    browser = LabBrowser(playwright, lab_server)
+    # the notebooks in the order the selected tests open them: each page loads while the one before runs
+    browser = LabBrowser(playwright, lab_server, plan=request.config.stash.get(_PLAN, []))
     yield browser
     browser.close()
     playwright.stop()

@@ -265,19 +265,23 @@ class NotebookPage:
         assert handle.evaluate("el => el === document.activeElement"), f"slider {slider_id} did not take focus"
         return handle
 
-    def press_slider(self, slider_id: str, key: str, times: int = 1, grace: float = 3.0) -> SliderState:
+    def press_slider(self, slider_id: str, key: str, times: int = 1, grace: float = 1.0) -> SliderState:
         """Press ``key`` on the focused slider ``times`` times; return the state after the redraw.
 
         Waits for the slider value to change in the page, for the kernel to
-        run the callback and go idle, then up to ``grace`` seconds for the
-        readout and the figure to change (the caller asserts what changed).
+        turn busy with it and idle again, then up to ``grace`` seconds for
+        the readout and the figure to change (the caller asserts what changed).
         """
         before = self.slider_state(slider_id)
+        busy = self._busy_count()
         for _ in range(times):
             self.page.keyboard.press(key)
         deadline = time.monotonic() + 5.0
         while self.slider_state(slider_id).value == before.value and time.monotonic() < deadline:
             time.sleep(0.05)
+        if self.slider_state(slider_id).value != before.value:
+            # the new value goes to the kernel: wait until it has started on it, then until it is done
+            self.page.wait_for_function("(n) => window.__blBusy > n", arg=busy, timeout=10_000, polling=50)
         self.wait_until_settled()
         deadline = time.monotonic() + grace
         state = self.slider_state(slider_id)
@@ -285,6 +289,16 @@ class NotebookPage:
             time.sleep(0.1)
             state = self.slider_state(slider_id)
         return state
+
+    def _busy_count(self) -> int:
+        """Return how often the kernel has turned busy since the first call (which starts counting)."""
+        return self.page.evaluate("""() => {
+            if (window.__blBusy === undefined) {
+                window.__blBusy = 0;
+                window.jupyterapp.shell.currentWidget.sessionContext.statusChanged.connect(
+                    (_, status) => { if (status === 'busy') window.__blBusy += 1; });
+            }
+            return window.__blBusy; }""")
 
     # -- nbgrader ---------------------------------------------------------------------------------
 
@@ -349,25 +363,36 @@ class LabBrowser:
     ----------
     playwright : playwright.sync_api.Playwright
     server : labserver.LabServer
+    plan : list of str, optional
+        The notebooks (paths under the served folder) in the order they will be opened.
     """
 
-    def __init__(self, playwright, server):
+    def __init__(self, playwright, server, plan: list[str] = ()):
         self.server = server
+        self.plan = list(plan)
         self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                                   args=CHROMIUM_FLAGS)
         self.context = self.browser.new_context(viewport=VIEWPORT)
-        self._current: NotebookPage | None = None
+        self._current: tuple[str, NotebookPage] | None = None
+        self._next: tuple[str, object] | None = None  # (path, page) loading ahead
 
     def open(self, relative: str, timeout: float = 90.0) -> NotebookPage:
-        """Open ``relative`` (a path under the served folder) in a fresh page; wait for an idle kernel.
+        """Open ``relative`` (a path under the served folder) in its own page; wait for an idle kernel.
 
-        The previous page is closed and its kernel shut down first, so that
-        only one kernel runs at a time.
+        The previous notebook's page is closed and its kernel shut down first.
+        If ``relative`` is in ``plan``, the page of the notebook after it
+        starts loading now (JupyterLab and a kernel start, ~5 s) while this one
+        runs: at most two kernels are up at once, and only one runs cells.
         """
         self.close_current()
-        page = self.context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(self.server.page_url(relative))
+        then = self.plan[self.plan.index(relative) + 1] if relative in self.plan[:-1] else None
+        if self._next is not None and self._next[0] == relative:
+            page = self._next[1]
+            self._next = None
+            page.bring_to_front()
+        else:
+            self._drop_next()
+            page = self._load(relative)
         try:
             page.wait_for_function(_READY, timeout=timeout * 1000, polling=200)
         except Exception as error:
@@ -375,19 +400,39 @@ class LabBrowser:
             raise RuntimeError(f"{relative} did not open with an idle kernel within {timeout:.0f} s: "
                                f"{state}; page text: {page.inner_text('body')[:500]!r}") from error
         page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # the notebook gets the width
-        self._current = NotebookPage(page)
-        return self._current
+        notebook = NotebookPage(page)
+        self._current = (relative, notebook)
+        if then is not None and then != relative:
+            self._drop_next()
+            self._next = (then, self._load(then, wait_until="commit"))
+            page.bring_to_front()
+        return notebook
+
+    def _load(self, relative: str, wait_until: str = "load"):
+        page = self.context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(self.server.page_url(relative), wait_until=wait_until)
+        return page
 
     def close_current(self) -> None:
         """Close the open notebook page and shut its kernel down."""
         if self._current is not None:
-            self._current.page.close(run_before_unload=False)
+            relative, notebook = self._current
             self._current = None
-            self.server.shutdown_kernels()
+            notebook.page.close(run_before_unload=False)
+            self.server.end_sessions(relative)
+
+    def _drop_next(self) -> None:
+        if self._next is not None:
+            relative, page = self._next
+            self._next = None
+            page.close(run_before_unload=False)
+            self.server.end_sessions(relative)
 
     def close(self) -> None:
         """Close every page and the browser."""
         self.close_current()
+        self._drop_next()
         self.browser.close()
 
 

@@ -120,10 +120,11 @@ class LabServer:
             body = answer.read()
         return json.loads(body) if body else None
 
-    def shutdown_kernels(self) -> None:
-        """End every session and its kernel (between notebooks, to spare the CPU)."""
+    def end_sessions(self, relative: str | None = None) -> None:
+        """End the sessions (and their kernels) of notebook ``relative``, or all of them."""
         for session in self.api("GET", "sessions"):
-            self.api("DELETE", f"sessions/{session['id']}")
+            if relative is None or session.get("path") == relative:
+                self.api("DELETE", f"sessions/{session['id']}")
 
     def page_url(self, relative: str) -> str:
         """Return the URL that opens ``relative`` (a path under root) in a fresh workspace."""
