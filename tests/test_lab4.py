@@ -1,9 +1,11 @@
 """Lab 4 (Consent, purpose and revocation): checks of the notebook's own promises, beyond the course-wide harness tests.
 
 The course-wide tests (test_release.py, test_autograde.py) grade the lab through
-nbgrader; these read the source notebook, run its locked and solution cells in
-this process, and ask lab-specific questions: does every objective point at
-graded work; does the reference store keep its promises under sequences of
+nbgrader, test_lab_structure.py checks its objectives, points and check cells, and
+test_cross_lab_leaks.py that no other lab's release holds its answers; these read
+the source notebook, run its locked and solution cells in this process, and ask
+lab-specific questions: do the visible checks catch the slips of the new-student
+trial; does the reference store keep its promises under sequences of
 operations that the check cells do not try; would the store-checking tool
 `copies_of` notice a leftover copy; is the solution's BioHash unlinkable by a
 test statistic, revocable and, without its token, irreversible; are the
@@ -12,12 +14,12 @@ hidden bit literals away from a knife edge; are provisions loaded, not typed.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import re
 from datetime import date, timedelta
 
+import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
 import pytest
@@ -26,12 +28,13 @@ from scipy import stats
 
 from biometrics_lab import casestudy
 from biometrics_lab._paths import REPO_ROOT
-from tests.wrong_answers.lab4_consent import WRONG_ANSWERS
+from lab_notebooks import created_names, printed, run_solution, split_hidden, without_markers
+from nbgrader_harness import grade_id, nbgrader_meta
+from tests.wrong_answers.lab4_consent import WRONG_ANSWERS, _edit, _store
 
 LAB = "lab4-consent"
 SOURCE = REPO_ROOT / "solutions" / LAB / f"{LAB}.ipynb"
 RELEASE = REPO_ROOT / "labs" / LAB / f"{LAB}.ipynb"
-CHECKS = ("expect_close", "expect_equal", "expect_true")
 BV = "border-verification"
 # Wrong answers whose slip the visible checks (not only the hidden tests) must catch.
 CAUGHT_VISIBLY = ("exempt crossing checked after consent and ignored", "verify ignores the purpose",
@@ -39,6 +42,60 @@ CAUGHT_VISIBLY = ("exempt crossing checked after consent and ignored", "verify i
                   "biohash without Gram-Schmidt signs", "stolen scores hash each probe with its own token",
                   "revoked probes compared with the new template",
                   "auc ignores ties", "inversion counts instead of shares")
+# Slips that passed every visible check in the new-student trial (2026-11-27, 19:55). Each costs a
+# full nbgrader run as a wrong answer, so they are tried here, in process, against the visible checks
+# of one check cell: (answer cell, its source with the slip, the check cell that must fail).
+TRIAL_SLIPS = {
+    "search: score > threshold": ("l4-store-answer", _store(
+        ("if -negative_score >= threshold]", "if -negative_score > threshold]")), "l4-store-purpose"),
+    "search: index order, not by score": ("l4-store-answer", _store((
+        "scored = sorted((-cosine_similarity(probe, template), subject) for subject, template in candidates.items())",
+        "scored = [(-cosine_similarity(probe, template), subject) for subject, template in candidates.items()]")),
+        "l4-store-purpose"),
+    "search: ties in reverse alphabetical order": ("l4-store-answer", _store(
+        ("scored = sorted((-cosine_similarity(probe, template), subject) for subject, template in candidates.items())",
+         "scored = sorted(((cosine_similarity(probe, template), subject) for subject, template in candidates.items()), "
+         "reverse=True)"),
+        ("return [subject for negative_score, subject in scored if -negative_score >= threshold]",
+         "return [subject for score, subject in scored if score >= threshold]")), "l4-store-purpose"),
+    "verify: last interaction not updated": ("l4-store-answer", _store(
+        ("        self.last_interaction[subject] = max(self.last_interaction[subject], on)\n", "")), "l4-store-purge"),
+    "verify: last interaction set to on": ("l4-store-answer", _store(
+        ("self.last_interaction[subject] = max(self.last_interaction[subject], on)",
+         "self.last_interaction[subject] = on")), "l4-store-purge"),
+    "purge: now > deadline": ("l4-store-answer", _store(
+        ("now >= retention_deadline(", "now > retention_deadline(")), "l4-store-purge"),
+    "purge: retention from the consent date": ("l4-store-answer", _store(
+        ("retention_deadline(self.last_interaction[subject])", "retention_deadline(consent.given_on)")),
+        "l4-store-purge"),
+    "withdraw: empty purpose entry left, search finds no one": ("l4-store-answer", _store(
+        ("            if not self.index[purpose]:\n                del self.index[purpose]\n", ""),
+        ("        if not candidates:\n", "        if purpose not in self.index:\n")), "l4-store-withdraw"),
+    "withdraw: someone not enrolled passes silently": ("l4-store-answer", _store(
+        ("        if subject not in self.templates:\n            raise KeyError(f\"{subject!r} is not enrolled\")\n"
+         "        self._forget(subject)\n", "        self._forget(subject)\n")), "l4-store-withdraw"),
+    "audit: refused search not logged": ("l4-store-answer", _store(
+        ("            self._log.append(AuditEntry(on, \"search\", None, purpose, False))\n", "")), "l4-store-audit"),
+    "audit: verify of someone not enrolled not logged": ("l4-store-answer", _store(
+        ("            self._log.append(AuditEntry(on, \"verify\", subject, purpose, False))\n"
+         "            raise KeyError", "            raise KeyError")), "l4-store-audit"),
+    "enrol: another subject's consent accepted": ("l4-store-answer", _store(
+        (" or consent.subject != subject", "")), "l4-store-enrol"),
+    "enrol: the caller's array stored": ("l4-store-answer", _store(
+        ("stored = np.array(template, dtype=float)", "stored = template")), "l4-store-enrol"),
+    "biohash: n_bits ignored": ("l4-biohash-answer", _edit("l4-biohash-answer", (
+        "standard_normal((features.shape[1], n_bits))", "standard_normal((features.shape[1], features.shape[1]))")),
+        "l4-biohash"),
+    "eer: stolen token copied from biohash": ("l4-eer-answer", _edit("l4-eer-answer", (
+        '("stolen token", stolen_scores)', '("stolen token", scores_biohash)')), "l4-eer"),
+    "revoke: the template hashed, not the probes": ("l4-revoke-answer", (
+        "revoked_scores = np.zeros(len(probe_features))\n"
+        "for j in range(len(people)):\n"
+        "    revoked_scores[owner == j] = hamming_similarity(biohash(templates[[j]], NEW_TOKENS[j]), "
+        "protected_templates[[j]])[0, 0]"), "l4-revoke"),
+    "inversion: biohash share inverted": ("l4-inversion-answer", _edit("l4-inversion-answer", (
+        '"biohash": share_recognised(', '"biohash": 1 - share_recognised(')), "l4-inversion"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,120 +103,29 @@ def source():
     return nbformat.read(SOURCE, as_version=4)
 
 
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _graded(nb) -> dict[str, float]:
-    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if nbutils.is_grade(c)}
-
-
-def _test_cells(nb) -> list:
-    return [c for c in nb.cells if nbutils.is_grade(c) and not nbutils.is_solution(c)]
-
-
-def _split_hidden(source: str) -> tuple[str, str]:
-    match = re.search(r"^### BEGIN HIDDEN TESTS$(.*?)^### END HIDDEN TESTS$", source, re.M | re.S)
-    if match is None:
-        return source, ""
-    return source[:match.start()] + source[match.end():], match.group(1)
-
-
-def _check_calls(code: str) -> list[ast.Call]:
-    return [node for node in ast.walk(ast.parse(code))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECKS]
-
-
-def _code(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if "### BEGIN" not in line and "### END" not in line)
-
-
 @pytest.fixture(scope="module")
 def solved(source):
     """Namespace after running the source's setup, locked and solution cells in this process (no kernel)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    namespace: dict = {}
-    for cell in source.cells:
-        if cell.cell_type != "code" or nbutils.is_grade(cell):
-            continue
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(_code(cell.source), _meta(cell)["grade_id"], "exec"), namespace)
-        plt.close("all")
-    return namespace
+    return run_solution(source)
 
 
-# --------------------------------------------------------------------------- structure
-
-
-def test_every_objective_points_at_graded_cells_and_every_graded_cell_at_an_objective(source):
-    """Does each learning objective name graded cells that exist, and is every graded cell named by one?"""
-    intro = source.cells[0].source
-    table = intro[intro.index("## Learning objectives"):intro.index("## What is graded")]
-    rows = [line for line in table.splitlines() if re.match(r"\|\s*O\d+\s*\|", line)]
-    graded = _graded(source)
-    named = set()
-    for row in rows:
-        ids = set(re.findall(r"`(l4-[a-z0-9-]+)`", row))
-        assert ids, f"objective without a graded cell: {row}"
-        assert ids <= set(graded), f"objective names cells that are not graded: {sorted(ids - set(graded))}"
-        named |= ids
-    assert named == set(graded), f"graded cells no objective names: {sorted(set(graded) - named)}"
-
-
-def test_grading_table_sums_to_the_nbgrader_points(source):
-    """Do the points column of 'What is graded and how' and nbgrader's points agree?"""
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    stated = 0.0
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            stated += sum(float(part) for part in cells[2].split("+"))
-    assert stated == sum(_graded(source).values()) > 0
-
-
-def test_every_check_cell_has_visible_checks_and_hidden_value_tests(source):
-    """Can students get feedback from each check cell, and are its hidden tests comparisons with literals?"""
-    cells = _test_cells(source)
-    assert len(cells) >= 10
-    for cell in cells:
-        gid = _meta(cell)["grade_id"]
-        visible, hidden = _split_hidden(cell.source)
-        assert _check_calls(visible), f"{gid}: no visible check"
-        calls = _check_calls(hidden)
-        assert calls and all(call.func.id != "expect_true" for call in calls), f"{gid}: hidden tests must compare values"
-        for call in calls:
-            ast.literal_eval(call.args[1])
+def _visible(source, check_id: str) -> str:
+    cell = next(c for c in source.cells if grade_id(c) == check_id)
+    return split_hidden(cell.source)[0]
 
 
 def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
     """Does needs() map each name of the grading table to its question, and a stub store method to 2.1?"""
-    intro = source.cells[0].source
-    table = intro[intro.index("## What is graded"):intro.index("Total points:")]
-    created = {}
-    for line in table.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            for name in re.findall(r"`([A-Za-z_][A-Za-z_0-9]*)", cells[1]):
-                created[name] = cells[0]
-    assert created == solved["ANSWERS"]
-    needs = solved["needs"]
+    # created_names reads names that start in lower case; the class of 2.1 is added by hand.
+    assert {**created_names(source), "BiometricStore": "2.1"} == solved["ANSWERS"]
+    namespace = dict(solved)
     for name, question in [("stolen_scores", "Question 3.3 first"), ("scores_biohash", "Questions 3.1 and 3.2."),
                            ("TOKENS", "run the cells above")]:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert needs(lambda: eval(name, {})) is None
-        assert question in out.getvalue(), out.getvalue()
-    stub = dict(solved)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec("class BiometricStore:\n    def __init__(self):\n        raise NotImplementedError()\n\n"
-             "result = needs(lambda: BiometricStore())", stub)
-    assert "Question 2.1 first" in out.getvalue() and stub["result"] is None
+        output = printed(f"result = needs(lambda: eval({name!r}, {{}}))", namespace)
+        assert namespace["result"] is None and question in output, output
+    output = printed("class BiometricStore:\n    def __init__(self):\n        raise NotImplementedError()\n\n"
+                     "result = needs(lambda: BiometricStore())", namespace)  # the released stub of 2.1
+    assert "Question 2.1 first" in output and namespace["result"] is None
 
 
 def test_provisions_and_figures_are_loaded_not_typed():
@@ -186,17 +152,55 @@ def test_matching_keys_are_provisions_with_one_answer_each(solved):
     assert len(provisions) - len(matches) >= 3, "too few distractors"
 
 
+def _fails_visibly(source, solved, answer_id: str, answer_source: str, check_id: str) -> None:
+    """Assert that the visible checks of ``check_id`` pass for the solution and fail, with a hint, for the answer."""
+    visible = _visible(source, check_id)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(visible, "visible", "exec"), dict(solved))  # the solution passes the same checks
+        namespace = dict(solved)
+        exec(compile(answer_source, answer_id, "exec"), namespace)
+        with pytest.raises(AssertionError, match=": "):  # "expected ..., got ...: <hint>"
+            exec(compile(visible, "visible", "exec"), namespace)
+
+
 @pytest.mark.parametrize("name", CAUGHT_VISIBLY)
 def test_visible_checks_catch_the_common_slips(source, solved, name):
     """Does a check cell fail on its visible checks alone, with a hint, for each of these slips?"""
     answer = next(a for a in WRONG_ANSWERS if a["name"] == name)
-    cells = {_meta(c)["grade_id"]: c for c in source.cells if _meta(c)}
+    _fails_visibly(source, solved, answer["grade_id"], answer["source"], answer["loses"][0])
+
+
+@pytest.mark.parametrize("name", sorted(TRIAL_SLIPS))
+def test_visible_checks_catch_the_trials_slips(source, solved, name):
+    """Does the check cell of each slip that passed in the new-student trial now fail on its visible checks?"""
+    answer_id, answer_source, check_id = TRIAL_SLIPS[name]
+    _fails_visibly(source, solved, answer_id, answer_source, check_id)
+
+
+def test_enrol_check_runs_before_verify_is_written(source, solved):
+    """Can a student who wrote _forget and enrol (verify still the stub) pass the enrolment check, as the hint suggests?"""
     namespace = dict(solved)
-    exec(compile(answer["source"], answer["grade_id"], "exec"), namespace)
-    visible, _ = _split_hidden(cells[answer["loses"][0]].source)
-    exec(compile(visible, "visible", "exec"), dict(solved))  # the solution passes the same checks
-    with pytest.raises(AssertionError, match=": "):
-        exec(compile(visible, "visible", "exec"), namespace)
+    exec(_store(("    def verify(self, subject, probe, purpose, on):\n",
+                 "    def verify(self, subject, probe, purpose, on):\n        raise NotImplementedError()\n")), namespace)
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(_visible(source, "l4-store-enrol"), "visible", "exec"), namespace)
+
+
+def test_figure_cells_say_what_they_wait_for_and_draw_nothing_half(source, solved):
+    """With 3.1-3.2 or 3.6 unanswered, do Figures 1 and 2 name the questions and leave no half-drawn figure?"""
+    cells = {grade_id(c): c for c in source.cells if grade_id(c)}
+    for cell_id, missing, question in [("l4-fig-protect", "scores_biohash", "Questions 3.1 and 3.2"),
+                                       ("l4-fig-linkage", "linkage", "Question")]:
+        namespace = dict(solved)
+        if missing == "linkage":
+            namespace["linkage"] = None  # what l4-linkage leaves when needs() stopped it
+        else:
+            del namespace[missing]
+        plt.close("all")
+        output = printed(cells[cell_id].source, namespace)
+        assert namespace["fig"] is None and plt.get_fignums() == [], cell_id
+        assert question in output, (cell_id, output)
+    assert "3.6" in output
 
 
 # --------------------------------------------------------------------------- the store
@@ -365,13 +369,13 @@ def test_a_store_written_from_the_question_text_passes_every_store_check(source)
     """Do the store's check cells, hidden tests included, accept a correct store organised differently?"""
     namespace: dict = {}
     for cell in source.cells:
-        gid = _meta(cell).get("grade_id", "")
+        gid = grade_id(cell) or ""
         if gid == "l4-setup":
-            exec(compile(_code(cell.source), gid, "exec"), namespace)
+            exec(compile(without_markers(cell.source), gid, "exec"), namespace)
         elif gid == "l4-store-answer":
             exec(compile(OTHER_STORE, "other store", "exec"), namespace)
         elif gid.startswith("l4-store-") and nbutils.is_grade(cell):
-            exec(compile(_code(cell.source), gid, "exec"), namespace)  # raises AssertionError on a failed check
+            exec(compile(without_markers(cell.source), gid, "exec"), namespace)  # raises AssertionError on a failed check
 
 
 # --------------------------------------------------------------------------- BioHashing
@@ -438,18 +442,18 @@ def test_every_figure_has_a_caption_with_alt_text(source):
         if cell.cell_type == "code" and re.search(r"^fig = needs\(", cell.source, re.M):
             figures += 1
             caption = source.cells[index + 1]
-            assert caption.cell_type == "markdown" and caption.source.startswith(f"*Figure {figures}."), _meta(cell)
+            assert caption.cell_type == "markdown" and caption.source.startswith(f"*Figure {figures}."), grade_id(cell)
             assert "Alt text:" in caption.source
     assert figures == 3
 
 
 def test_essay_rubric_has_four_criteria_with_four_levels_each(source):
     """Does the essay's mark scheme grade facts, frameworks, perspectives and reasoning, each at 3, 2, 1 and 0 points?"""
-    essay = next(cell for cell in source.cells if _meta(cell).get("grade_id") == "l4-essay")
+    essay = next(cell for cell in source.cells if grade_id(cell) == "l4-essay")
     scheme = essay.source[essay.source.index("=== BEGIN MARK SCHEME ==="):]
     criteria = re.split(r"^- ", scheme, flags=re.M)[1:]
     assert [c.split(" ")[0] for c in criteria] == ["Facts", "Frameworks", "Perspectives", "Reasoning"]
     for criterion in criteria:
         levels = re.findall(r"(\d) points?:", criterion)
         assert levels == ["3", "2", "1", "0"], criterion[:60]
-    assert _meta(essay)["points"] == 12
+    assert nbgrader_meta(essay)["points"] == 12
