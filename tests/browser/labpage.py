@@ -83,6 +83,7 @@ _VISUAL_PROBLEMS = """() => {
 # nearest ancestor that also holds a bl-<name>-readout) with data-bl-box="<name>-<k> ..." (a box
 # may hold several sliders).
 _TAG_SLIDERS = """() => {
+    for (const old of document.querySelectorAll('[data-bl-box]')) old.removeAttribute('data-bl-box');
     const seen = {}, found = [];
     for (const el of document.querySelectorAll('.jp-Notebook [class*="bl-"]')) {
         for (const css of el.classList) {
@@ -348,8 +349,17 @@ class NotebookPage:
             self.page.set_viewport_size({"width": viewport["width"], "height": tall})
         try:
             box.evaluate("el => el.scrollIntoView({block: 'center'})")
+            # the box spans the output's width: clip to where its content ends on the right
+            clip = box.evaluate("""el => { const r = el.getBoundingClientRect();
+                let right = r.left;
+                for (const d of el.querySelectorAll('*')) {
+                    if (d.children.length) continue;  // leaves: text, images, slider parts
+                    const b = d.getBoundingClientRect();
+                    if (b.width && b.height) right = Math.max(right, b.right);
+                }
+                return {x: r.left, y: r.top, width: Math.min(r.width, right - r.left + 12), height: r.height}; }""")
             path.parent.mkdir(parents=True, exist_ok=True)
-            box.screenshot(path=str(path))
+            self.page.screenshot(path=str(path), clip=clip)
         finally:
             if tall != viewport["height"]:
                 self.page.set_viewport_size(viewport)
@@ -464,6 +474,7 @@ def check_slider_responds(notebook: NotebookPage, slider_id: str, pictures: Path
         The widget at the start, after the move, back, and (if used) at the end.
     """
     name = slider_id.rsplit("-", 1)[0]
+    notebook.sliders()  # (re)tags the sliders and their boxes
     notebook.focus_slider(slider_id)
     start = notebook.slider_state(slider_id)
     assert start.readout is not None, f"no bl-{name}-readout in the widget of slider {slider_id}"

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         course = copy_course(Path(scratch) / "course", labs)
         with LabServer(course, Path(scratch) / "state") as server, sync_playwright() as playwright:
-            browser = LabBrowser(playwright, server)
+            browser = LabBrowser(playwright, server, plan=[f"{lab}/{lab}.ipynb" for lab in labs])
             try:
                 for lab in labs:
                     for path in pictures_of(browser, lab, args.out):
