@@ -64,7 +64,7 @@ def created_names(nb) -> dict[str, str]:
     for line in intro_section(nb, "## What is graded", "Total points:").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) == 4 and re.fullmatch(r"\d+\.\d+", cells[0]):
-            for name in re.findall(r"`([a-z_][a-z_0-9]*)", cells[1]):
+            for name in re.findall(r"`([A-Za-z_][A-Za-z_0-9]*)", cells[1]):
                 created[name] = cells[0]
     return created
 

@@ -116,8 +116,7 @@ def _visible(source, check_id: str) -> str:
 
 def test_needs_names_the_question_of_every_name_a_student_creates(source, solved):
     """Does needs() map each name of the grading table to its question, and a stub store method to 2.1?"""
-    # created_names reads names that start in lower case; the class of 2.1 is added by hand.
-    assert {**created_names(source), "BiometricStore": "2.1"} == solved["ANSWERS"]
+    assert created_names(source) == solved["ANSWERS"]  # BiometricStore (2.1) included
     namespace = dict(solved)
     for name, question in [("stolen_scores", "Question 3.3 first"), ("scores_biohash", "Questions 3.1 and 3.2."),
                            ("TOKENS", "run the cells above")]:
