@@ -73,11 +73,14 @@ def pictures_of(browser, lab: str, out: Path) -> list[Path]:
     notebook.run_through()
     images = notebook.image_cells()
     written = [notebook.screenshot_cell(images[0] if images else 0, out / f"{lab}.png")]
+    from sliders import Sliders
+
+    sliders = Sliders(notebook)
     pictured = set()
-    for slider in notebook.sliders():  # one picture per widget kind: its first visible slider's box
+    for slider in sliders.find():  # one picture per widget kind: its first visible slider's box
         if slider["visible"] and slider["name"] not in pictured:
             pictured.add(slider["name"])
-            written.append(notebook.screenshot_widget(slider["id"], out / f"{lab}-{slider['name']}.png"))
+            written.append(sliders.screenshot(slider["id"], out / f"{lab}-{slider['name']}.png"))
     for path in written:
         shrink(path)
     return written

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from labpage import check_slider_responds
+from sliders import Sliders, check_slider_responds
 from rules import figures_not_shown, unexecuted_code_cells, unexpected_errors
 
 
@@ -47,7 +47,7 @@ def test_figures_show_or_say_what_they_wait_for(fixture_run):
 
 def test_sliders_are_found_by_class(fixture_run):
     notebook, _, _ = fixture_run
-    assert [(s["id"], s["visible"]) for s in notebook.sliders()] == [
+    assert [(s["id"], s["visible"]) for s in Sliders(notebook).find()] == [
         ("fixture-1", True), ("frozen-1", True), ("stale-1", True)]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from biometrics_lab.course import available_labs
-from labpage import check_slider_responds
+from sliders import Sliders, check_slider_responds
 from rules import figures_not_shown, unexecuted_code_cells, unexpected_errors
 
 
@@ -44,7 +44,7 @@ def test_figures_and_widgets_render(solution):
 def test_widgets_follow_the_keyboard(solution, artifacts):
     """Every visible course slider: keyboard focus, arrows move it, readout and figure follow."""
     lab, notebook, _ = solution
-    sliders = notebook.sliders()
+    sliders = Sliders(notebook).find()
     if not sliders:
         pytest.skip(f"{lab} has no widget with a bl-<name>-slider class")
     visible = [slider["id"] for slider in sliders if slider["visible"]]
