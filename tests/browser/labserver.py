@@ -5,9 +5,10 @@ interpreter's ``python -m jupyter lab``, with ``root_dir`` and the working
 directory both set to the served folder, so nbgrader's *Validate* button reads
 the configuration a student's would (none: the labs folder holds no
 ``nbgrader_config.py``). What differs is only what a test needs: a free
-localhost port, a random token, no browser, and private Jupyter settings,
-workspaces, runtime, config and data folders so that nothing of the user's
-own Jupyter set-up (or a news popup) takes part.
+localhost port, a random token, no browser, ``window.jupyterapp`` exposed
+(the tests read cell outputs from the notebook model), and private Jupyter
+settings, workspaces, runtime, config and data folders so that nothing of the
+user's own Jupyter set-up (or a news popup) takes part.
 """
 
 from __future__ import annotations
