@@ -30,3 +30,8 @@ def scratch_course(tmp_path_factory):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "student(name): the scratch-course student whose autograde report the test reads")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the browser tests last: their Playwright session keeps an event loop in the main thread."""
+    items.sort(key=lambda item: "browser" in item.path.parts)

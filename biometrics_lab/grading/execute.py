@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import dataclasses
 import json
 from pathlib import Path
@@ -60,6 +61,22 @@ class _Client(NotebookClient):
                                        text=f"\n[output truncated: more than {self.max_output_bytes} bytes]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+def _run_to_completion(coroutine_function) -> None:
+    """Run ``coroutine_function()`` to completion from synchronous code.
+
+    ``asyncio.run`` refuses to start inside a thread whose event loop is
+    already running (a Jupyter kernel, or a process that also drives a browser
+    with Playwright); then the coroutine runs in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine_function())
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(coroutine_function())).result()
 
 
 def run_cells(sources: list[str], *, scratch: Path, policy: SandboxPolicy | None, cell_timeout: float,
@@ -171,7 +188,7 @@ def run_cells(sources: list[str], *, scratch: Path, policy: SandboxPolicy | None
             flags.append(f"notebook-timeout: the notebook ran longer than {notebook_timeout:g} s")
 
     try:
-        asyncio.run(_bounded())
+        _run_to_completion(_bounded)
     except Exception as error:  # kernel failed to start, sandbox refused, ...
         atexit.unregister(client._cleanup_kernel)
         flags.append(f"kernel-error: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}")

@@ -75,3 +75,24 @@ def test_a_cell_that_burns_cpu_is_stopped_by_the_per_cell_cpu_limit(tmp_path):
     assert runs[1].error == "cpu limit", (runs, flags)
     assert runs[2].error == "not run"
     assert any(flag.startswith("cpu-limit: cell 1") for flag in flags), flags
+
+
+@pytest.mark.skipif(unavailable_reason() is not None, reason=f"sandbox: {unavailable_reason()}")
+def test_cells_run_while_an_event_loop_runs_in_this_thread(tmp_path):
+    """Does grading still run when the caller's thread has a running asyncio loop (Playwright, a kernel)?"""
+    import asyncio
+
+    from biometrics_lab.grading.execute import run_cells
+
+    scratch = Path("/tmp") / "blg-test-loop-scratch"
+    policy = SandboxPolicy.for_course(scratch, secret=[str(tmp_path)], config=GradingConfig(), slot=6)
+    policy.prepare()
+
+    async def inside_a_loop():
+        return run_cells(["z = 6 * 7", "print(z)"], scratch=scratch, policy=policy, cell_timeout=60,
+                         notebook_timeout=120, max_output_bytes=10 ** 6)
+
+    runs, flags = asyncio.run(inside_a_loop())
+    policy.reap()
+    assert [run.error for run in runs] == [None, None], (runs, flags)
+    assert runs[1].outputs[0]["text"] == "42\n"
