@@ -3,7 +3,9 @@
 Issue 4's budget: DET + EER over 10^7 scores (10^5 genuine) in at most 0.2 of
 the time ``sklearn.metrics.det_curve`` takes on the same scores, measured in
 one run. Both are timed ``--repeat`` times, alternately, so that a change in
-the machine's load affects both; the figure is the ratio of the medians. The
+the machine's load affects both; the figure is the ratio of the medians (the
+ratio of the best runs is printed too: the shorter job is hit harder by a
+passing spike of load). The
 script also reports the 1-core load average, because other processes slow
 memory-bound numpy code unevenly.
 
@@ -62,11 +64,13 @@ def main(argv: list[str] | None = None) -> None:
         ours_s.append(ours(genuine, impostor))
         theirs_s.append(sklearn_det(genuine, impostor))
     ratio = statistics.median(ours_s) / statistics.median(theirs_s)
+    best_ratio = min(ours_s) / min(theirs_s)
     print(f"DET + EER over {N_TOTAL:,} scores ({N_GENUINE:,} genuine), median of {args.repeat}, "
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"  biometrics_lab._rates: {statistics.median(ours_s):.2f} s  (runs {', '.join(f'{t:.2f}' for t in ours_s)})")
     print(f"  sklearn det_curve:     {statistics.median(theirs_s):.2f} s  (runs {', '.join(f'{t:.2f}' for t in theirs_s)})")
-    print(f"  ratio {ratio:.3f} (budget {BUDGET_RATIO}): {'within' if ratio <= BUDGET_RATIO else 'OVER'} budget")
+    print(f"  ratio of medians {ratio:.3f}, of best runs {best_ratio:.3f} (budget {BUDGET_RATIO}): "
+          f"{'within' if ratio <= BUDGET_RATIO else 'OVER'} budget by the medians")
 
 
 if __name__ == "__main__":

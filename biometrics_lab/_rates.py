@@ -153,11 +153,20 @@ def error_curves(genuine, impostor) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _crossing(thresholds: np.ndarray, fmr: np.ndarray, fnmr: np.ndarray) -> tuple[float, float]:
     """EER and its threshold by linear interpolation where ``fmr - fnmr`` changes sign."""
-    difference = fmr - fnmr  # falls from >= 0 (first point) to <= 0 (the +inf point)
-    i = int(np.argmax(difference <= 0))  # first point at or past the crossing
-    if i == 0 or difference[i] == 0:
+    # FMR - FNMR never rises along the curve (from > 0 at the first point to -1 at +inf), so the
+    # first point at or past the crossing is found by bisection instead of a pass over 10**7 points.
+    low, high = 0, len(fmr) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if fmr[middle] - fnmr[middle] <= 0:
+            high = middle
+        else:
+            low = middle + 1
+    i = low
+    d1 = fmr[i] - fnmr[i]
+    if i == 0 or d1 == 0:
         return float(fmr[i]), float(thresholds[i])
-    d0, d1 = difference[i - 1], difference[i]
+    d0 = fmr[i - 1] - fnmr[i - 1]
     alpha = d0 / (d0 - d1)
     eer = fmr[i - 1] + alpha * (fmr[i] - fmr[i - 1])
     upper = thresholds[i] if np.isfinite(thresholds[i]) else thresholds[i - 1]
