@@ -38,6 +38,10 @@ _SETTLED = """() => { const w = window.jupyterapp.shell.currentWidget;
 _EXECUTION_COUNTS = """() => window.jupyterapp.shell.currentWidget.content.widgets
     .map(c => c.model.type === 'code' ? (c.model.executionCount || 0) : 0)"""
 
+# 1 for each non-blank code cell that has not run, else 0 (cheaper than _CELLS between passes)
+_UNRUN = """() => window.jupyterapp.shell.currentWidget.content.widgets.map(c =>
+    c.model.type === 'code' && !c.model.executionCount && c.model.sharedModel.getSource().trim() !== '' ? 1 : 0)"""
+
 _CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets.map((c, index) => {
     const outputs = c.model.type === 'code' ? c.model.outputs.toJSON() : [];
     const errors = [];
@@ -99,19 +103,20 @@ class NotebookPage:
         its check cell). After each stop, select the first code cell that has
         not run and press Run > Run Selected Cell and All Below, until a pass
         leaves no code cell unrun. Every code cell therefore runs exactly
-        once, in order. A cell that a pass started from but did not run ends
-        the loop (the caller's unexecuted_code_cells check reports it).
+        once, in order. (The kernel aborts only the requests already queued
+        when a cell fails, so a pass may run on past a fast failure; the
+        number of passes varies, the cells run do not.) A cell that a pass
+        started from but did not run is skipped; the caller's
+        unexecuted_code_cells check reports it.
         """
         deadline = time.monotonic() + timeout
         self._run_and_wait("runmenu:run-all", deadline)
         self.passes = 1
         start = -1
         while True:
-            cells = self.cells()
-            unrun = [cell.index for cell in cells
-                     if cell.index > start and cell.kind == "code" and not cell.empty and cell.execution_count is None]
+            unrun = [index for index, count in enumerate(self.page.evaluate(_UNRUN)) if index > start and count]
             if not unrun:
-                return cells
+                return self.cells()
             start = unrun[0]
             self.select_cell(start)
             self._run_and_wait("notebook:run-all-below", deadline, by_menu=False)
@@ -145,12 +150,12 @@ class NotebookPage:
         self.wait_until_settled(deadline)
 
     def wait_until_settled(self, deadline: float | None = None) -> None:
-        """Wait until the kernel is idle and no cell is queued, twice in a row 0.3 s apart."""
+        """Wait until the kernel is idle and no cell is queued, twice in a row 0.15 s apart."""
         deadline = deadline or time.monotonic() + 120
         while True:
             remaining = max(1.0, deadline - time.monotonic()) * 1000
-            self.page.wait_for_function(_SETTLED, timeout=remaining, polling=100)
-            time.sleep(0.3)
+            self.page.wait_for_function(_SETTLED, timeout=remaining, polling=50)
+            time.sleep(0.15)
             if self.page.evaluate(_SETTLED):
                 return
 

@@ -25,8 +25,12 @@ def test_the_run_goes_past_every_error(fixture_run):
     notebook, by_id, cells = fixture_run
     assert unexecuted_code_cells(cells) == []
     assert by_id["fx-end"].text == "reached the end\n"
-    # Run All, then Run Selected Cell and All Below after the stub, its check and the broken cell
-    assert notebook.passes == 4
+    counts = [cell.execution_count for cell in cells if cell.kind == "code"]
+    assert counts == sorted(set(counts)), f"code cells ran out of order or twice: {counts}"
+    # Run All stops at the stub; then one Run Selected Cell and All Below after each stop (stub, check,
+    # broken cell). The kernel aborts only requests already queued when a cell fails, so a pass
+    # sometimes runs on past a fast failure: between 2 and 4 passes.
+    assert 2 <= notebook.passes <= 4, f"{notebook.passes} passes"
 
 
 def test_the_rule_allows_only_the_unanswered_question(fixture_run):
