@@ -276,6 +276,23 @@ class LabBrowser:
             page.bring_to_front()
         return notebook
 
+    def run(self, relative: str, picture: Path | None = None) -> tuple[NotebookPage, list[CellReport]]:
+        """Open ``relative``, run it through, and save a picture with its first figure at the top.
+
+        Returns
+        -------
+        notebook : NotebookPage
+            The page, left open on the run notebook.
+        cells : list of CellReport
+            What each cell shows (NotebookPage.run_through).
+        """
+        notebook = self.open(relative)
+        cells = notebook.run_through()
+        if picture is not None:
+            images = notebook.image_cells()
+            notebook.screenshot_cell(images[0] if images else 0, picture)
+        return notebook, cells
+
     def _load(self, relative: str, wait_until: str = "load"):
         page = self.context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())

@@ -69,10 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def pictures_of(browser, lab: str, out: Path) -> list[Path]:
     """Run one lab's release in the browser; save its page picture and one per widget."""
-    notebook = browser.open(f"{lab}/{lab}.ipynb")
-    notebook.run_through()
-    images = notebook.image_cells()
-    written = [notebook.screenshot_cell(images[0] if images else 0, out / f"{lab}.png")]
+    notebook, _ = browser.run(f"{lab}/{lab}.ipynb", out / f"{lab}.png")
+    written = [out / f"{lab}.png"]
     from sliders import Sliders
 
     sliders = Sliders(notebook)

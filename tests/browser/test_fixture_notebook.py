@@ -16,8 +16,7 @@ from rules import figures_not_shown, unexecuted_code_cells, unexpected_errors
 
 @pytest.fixture(scope="module")
 def fixture_run(lab_browser):
-    notebook = lab_browser.open("fixtures/fixture.ipynb")
-    cells = notebook.run_through()
+    notebook, cells = lab_browser.run("fixtures/fixture.ipynb")
     return notebook, {cell.grade_id: cell for cell in cells if cell.grade_id}, cells
 
 

@@ -22,10 +22,7 @@ def release(request, lab_browser, artifacts):
     if not (lab_browser.server.root / lab / f"{lab}.ipynb").is_file():
         pytest.fail(f"{lab} has a solution but no released notebook labs/{lab}/{lab}.ipynb: "
                     f"run `biometrics-lab release {lab}`")
-    notebook = lab_browser.open(f"{lab}/{lab}.ipynb")
-    cells = notebook.run_through()
-    images = notebook.image_cells()
-    notebook.screenshot_cell(images[0] if images else 0, artifacts / lab / "release.png")
+    notebook, cells = lab_browser.run(f"{lab}/{lab}.ipynb", artifacts / lab / "release.png")
     return lab, notebook, cells
 
 

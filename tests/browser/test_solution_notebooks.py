@@ -17,10 +17,7 @@ from rules import figures_not_shown, unexecuted_code_cells, unexpected_errors
 def solution(request, lab_browser, artifacts):
     """The solution notebook of one lab, run top to bottom; (lab, page, cells)."""
     lab = request.param
-    notebook = lab_browser.open(f"solutions/{lab}/{lab}.ipynb")
-    cells = notebook.run_through()
-    images = notebook.image_cells()
-    notebook.screenshot_cell(images[0] if images else 0, artifacts / lab / "solution.png")
+    notebook, cells = lab_browser.run(f"solutions/{lab}/{lab}.ipynb", artifacts / lab / "solution.png")
     return lab, notebook, cells
 
 
