@@ -63,7 +63,10 @@ def _cmd_data(args: argparse.Namespace) -> int:
 
 
 def _absolute_paths(arguments: list[str], cwd: Path) -> list[str]:
-    """Return ``arguments`` with each one that names an existing file or folder made absolute.
+    """Return ``arguments`` with each one that names an existing file made absolute.
+
+    Folders are left alone: ``autograde lab1-templates`` names an assignment,
+    even when the caller stands where a folder of that name exists.
 
     nbgrader runs in the course's ``grading/`` folder, so that it loads the
     course's ``nbgrader_config.py`` from its working directory (nbgrader 0.9
@@ -72,7 +75,7 @@ def _absolute_paths(arguments: list[str], cwd: Path) -> list[str]:
     therefore be resolved first.
     """
     return [str((cwd / argument).resolve())
-            if not argument.startswith("-") and not Path(argument).is_absolute() and (cwd / argument).exists()
+            if not argument.startswith("-") and not Path(argument).is_absolute() and (cwd / argument).is_file()
             else argument
             for argument in arguments]
 

@@ -127,3 +127,11 @@ def test_nbgrader_passthrough_refuses_a_missing_notebook(tmp_path, monkeypatch, 
     monkeypatch.chdir(tmp_path)
     assert cli.main(["nbgrader", "validate", "nope.ipynb"]) == 2
     assert "no such notebook: nope.ipynb" in capsys.readouterr().err
+
+
+def test_only_existing_files_are_made_absolute(tmp_path):
+    """A notebook path is resolved from the caller's folder; an assignment id that is also a folder is not."""
+    (tmp_path / "lab1-templates").mkdir()
+    (tmp_path / "lab.ipynb").write_text("{}")
+    assert cli._absolute_paths(["validate", "lab.ipynb", "lab1-templates", "--force"], tmp_path) == [
+        "validate", str(tmp_path / "lab.ipynb"), "lab1-templates", "--force"]
