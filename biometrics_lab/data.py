@@ -240,10 +240,9 @@ def _split_matrix_cached(name: str):
     probe_rows, reference_cols = np.indices(scores.shape)
     parts = []
     for selector in (mated, ~mated):
-        info = {key: arrays[key][probe_rows[selector]] for key in arrays if key.startswith("probe_")}
-        info.update({key: arrays[key][reference_cols[selector]] for key in arrays if key.startswith("reference_")})
-        for value in info.values():
-            value.flags.writeable = False
+        info = {key: _read_only(arrays[key][probe_rows[selector]]) for key in arrays if key.startswith("probe_")}
+        info.update({key: _read_only(arrays[key][reference_cols[selector]])
+                     for key in arrays if key.startswith("reference_")})
         parts.append((_read_only(scores[selector].astype(np.float64)), info))
     return parts
 

@@ -42,17 +42,16 @@ Examples
 
 from __future__ import annotations
 
-import io
 import math
 from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from biometrics_lab import _rates, plots
+from ._canvas import canvas_png
 
 __all__ = ["BaseRateExplorer", "SLIDER_CLASS", "READOUT_CLASS", "CAPTION_CLASS", "FIGURE_CLASS"]
 
@@ -318,11 +317,7 @@ class BaseRateExplorer:
         canvas.restore_region(self._background)
         for collection in self._collections.values():
             self.ax.draw_artist(collection)
-        buffer = io.BytesIO()
-        width, height = canvas.get_width_height()
-        PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            buffer, format="png", compress_level=1)  # speed over size
-        self.image.value = buffer.getvalue()
+        self.image.value = canvas_png(canvas)
         self.caption.value = self._caption_html()
 
     def _caption_html(self) -> str:

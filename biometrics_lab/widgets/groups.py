@@ -23,19 +23,18 @@ from __future__ import annotations
 
 import contextlib
 import html
-import io
 import math
 from numbers import Real
 
 import ipywidgets as widgets
 import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from .. import _rates
 from ..plots import PALETTE, _check_scores, det_curve
+from ._canvas import canvas_png
 
 __all__ = ["GroupThresholdExplorer", "SLIDER_CLASS", "READOUT_CLASS", "FIGURE_CLASS"]
 
@@ -289,10 +288,7 @@ class GroupThresholdExplorer:
         canvas.restore_region(self._background)
         for marker in self._markers.values():
             self.axes.draw_artist(marker)
-        pixels = np.asarray(canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        PIL.Image.fromarray(pixels[..., :3]).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = canvas_png(canvas)
 
     # ------------------------------------------------------------------ state
     @property

@@ -41,7 +41,6 @@ Examples
 
 from __future__ import annotations
 
-import io
 import math
 from numbers import Real
 
@@ -49,9 +48,9 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from biometrics_lab import plots
+from ._canvas import canvas_png
 
 __all__ = ["ThresholdExplorer", "SLIDER_CLASS", "READOUT_CLASS", "FIGURE_CLASS"]
 
@@ -293,10 +292,7 @@ class ThresholdExplorer:
         canvas.restore_region(self._background)
         for artist in self._moving:
             self.figure.draw_artist(artist)
-        buffer = io.BytesIO()
-        # Opaque RGB and fast compression: half the encoding time of RGBA, and about 45 kB per move.
-        Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = canvas_png(canvas)
 
     def _readout_html(self) -> str:
         c = self.counts
